@@ -1,0 +1,212 @@
+"""Frozen values that cross stage lines: what one stage hands the next.
+
+ORM rows never leave `bot.storage`; storage functions return these instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+Stance = Literal["supports", "contradicts", "related"]
+MatchLevel = Literal["alert", "digest"]
+SubscriptionKind = Literal["all", "theme", "claim"]
+DeliveryKind = Literal["alert", "digest", "notice"]
+DeliveryStatus = Literal["pending", "sending", "sent", "dead"]
+
+
+# --- feeds -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """A feed as the operator describes it (feeds.yaml, CLI, Telegram)."""
+
+    url: str
+    name: str | None = None
+    themes: tuple[str, ...] = ()
+    interval_seconds: int = 600
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A stored feed with its health."""
+
+    id: int
+    url: str
+    name: str | None
+    themes: tuple[str, ...]
+    interval_seconds: int
+    enabled: bool
+    origin: str
+    etag: str | None
+    last_modified: str | None
+    last_checked_at: datetime | None
+    last_success_at: datetime | None
+    next_check_at: datetime
+    error_count: int
+    last_error: str | None
+    last_status: int | None
+    disabled_reason: str | None
+    first_poll_done: bool
+
+    @property
+    def title(self) -> str:
+        return self.name or self.url
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEntry:
+    """One normalized item from a feed, ready to store."""
+
+    identity: str
+    title: str
+    summary: str
+    link: str | None
+    guid: str | None
+    published_at: datetime
+    lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A stored news item."""
+
+    id: int
+    feed_id: int
+    identity: str
+    title: str
+    summary: str
+    link: str | None
+    published_at: datetime
+    first_seen_at: datetime
+    lang: str | None
+    is_backlog: bool
+    story_id: int | None = None
+    feed_name: str | None = None
+
+
+# --- claims and matches ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A tracked claim with everything the matcher needs."""
+
+    id: str
+    text: str
+    theme: str
+    kind: Literal["forecast", "assessment"]
+    short: str = ""
+    deadline: date | None = None
+    aliases: tuple[str, ...] = ()
+    supports: tuple[str, ...] = ()
+    contradicts: tuple[str, ...] = ()
+    keywords_all: tuple[tuple[str, ...], ...] = ()
+    keywords_none: tuple[str, ...] = ()
+    cues_contradict: tuple[str, ...] = ()
+    cues_support: tuple[str, ...] = ()
+    active: bool = True
+    version: int = 1
+
+    @property
+    def label(self) -> str:
+        return self.short or self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why an item matched a claim, in terms a reader can check."""
+
+    sentence: str
+    matched_text: str
+    shared_words: tuple[str, ...]
+    lexical: float
+    semantic: float
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One (item or story, claim) decision."""
+
+    claim_id: str
+    score: float
+    level: MatchLevel
+    stance: Stance
+    confidence: float
+    why: Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMatch:
+    """A match as stored, joined with what delivery and digests need to show."""
+
+    id: int
+    story_id: int
+    claim_id: str
+    score: float
+    level: MatchLevel
+    stance: Stance
+    confidence: float
+    why: Evidence
+    created_at: datetime
+    is_backlog: bool
+    title: str
+    link: str | None
+    published_at: datetime
+    sources: tuple[str, ...] = field(default=())
+
+
+# --- subscribers -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    kind: SubscriptionKind
+    target: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """A chat (or one forum topic of a chat) and its settings."""
+
+    id: int
+    chat_id: int
+    thread_id: int  # 0 when the chat has no topics
+    chat_type: str
+    active: bool
+    paused: bool
+    mode: Literal["instant", "digest"]
+    schedule: str  # "daily 08:00", "weekly mon 08:00", "hourly", "off"
+    timezone: str
+    quiet_start: str | None  # "HH:MM"
+    quiet_end: str | None
+    subscribed_at: datetime
+    next_digest_at: datetime | None
+    last_digest_at: datetime | None
+    empty_digest_line: bool = False
+    subscriptions: tuple[Subscription, ...] = ()
+    filters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One outbox row: a message planned for one chat."""
+
+    id: int
+    subscriber_id: int
+    chat_id: int
+    thread_id: int
+    key: str
+    kind: DeliveryKind
+    text: str
+    status: DeliveryStatus
+    attempts: int
+    not_before: datetime
+    created_at: datetime
+    story_id: int | None = None
+    claim_id: str | None = None
+    message_id: int | None = None
+    last_error: str | None = None

@@ -1,0 +1,1 @@
+"""Persistence: typed SQLAlchemy models and functions that return domain objects."""
