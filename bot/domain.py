@@ -11,7 +11,7 @@ from typing import Literal
 
 Stance = Literal["supports", "contradicts", "related"]
 MatchLevel = Literal["alert", "digest"]
-SubscriptionKind = Literal["all", "theme", "claim"]
+SubscriptionKind = Literal["all", "theme", "claim", "mute"]
 DeliveryKind = Literal["alert", "digest", "notice"]
 DeliveryStatus = Literal["pending", "sending", "sent", "dead"]
 

@@ -220,7 +220,7 @@ class SubscriptionRow(Base):
     subscriber_id: Mapped[int] = mapped_column(
         ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(8))  # all | theme | claim
+    kind: Mapped[str] = mapped_column(String(8))  # all | theme | claim | mute (a claim)
     target: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime]
 
