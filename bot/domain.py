@@ -210,3 +210,74 @@ class Delivery:
     claim_id: str | None = None
     message_id: int | None = None
     last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Evidence counted for one claim: stored matches by stance (backlog included)."""
+
+    supports: int = 0
+    contradicts: int = 0
+    related: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.supports + self.contradicts + self.related
+
+
+# --- feed ingestion results ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSyncReport:
+    """What syncing feeds.yaml to the database changed."""
+
+    added: int = 0
+    updated: int = 0
+    disabled: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHealth:
+    """Feed counts for status displays: enabled and healthy, enabled but failing, disabled."""
+
+    ok: int = 0
+    failing: int = 0
+    disabled: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FeedCheck:
+    """What one trial fetch of a feed found."""
+
+    url: str
+    title: str | None
+    entry_count: int
+    sample_titles: tuple[str, ...]
+    final_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPollResult:
+    """One feed's outcome in one poll: an HTTP status, or the error text."""
+
+    feed_id: int
+    name: str
+    url: str
+    status: int | None
+    error: str | None
+    new_entries: int
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class PollReport:
+    """Everything one poll did; `new_entries` go on to the matcher."""
+
+    results: tuple[FeedPollResult, ...] = ()
+    new_entries: tuple[Entry, ...] = ()

@@ -1,0 +1,1 @@
+"""Delivery: planning, outbox, rendering, sending and digests."""

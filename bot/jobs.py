@@ -1,0 +1,95 @@
+"""The scheduled ticks. Each opens what it needs and chains the stages; nothing else lives here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+
+from bot.config import Settings
+from bot.deliver.digest import queue_due_digests
+from bot.deliver.plan import plan_deliveries
+from bot.deliver.sender import Sender, send_pending
+from bot.ingest.pipeline import PollReport, poll_feeds
+from bot.match.service import Matcher, match_pending_entries
+from bot.storage.db import Sessions
+from bot.storage.state import set_state
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TickSummary:
+    """What one poll tick did, for logs, /status and /pollnow."""
+
+    feeds: int
+    failed: int
+    new_entries: int
+    new_matches: int
+    planned: int
+
+    def describe(self) -> str:
+        return (
+            f"polled {self.feeds} feeds ({self.failed} failed), {self.new_entries} new items, "
+            f"{self.new_matches} new matches, {self.planned} deliveries planned"
+        )
+
+
+@dataclass(slots=True)
+class Jobs:
+    """The ticks, bound to the process's long-lived resources."""
+
+    settings: Settings
+    sessions: Sessions
+    client: httpx.AsyncClient
+    matcher: Matcher
+    sender: Sender
+    clock: Callable[[], datetime]
+    # One poll at a time, whether started by the scheduler or by /pollnow.
+    poll_lock: asyncio.Lock
+
+    async def poll_tick(self, *, due_only: bool = True) -> TickSummary:
+        """Poll due feeds, match what is new, plan deliveries: fetch → … → outbox."""
+        async with self.poll_lock:
+            report: PollReport = await poll_feeds(
+                self.sessions,
+                client=self.client,
+                settings=self.settings,
+                now=self.clock(),
+                due_only=due_only,
+            )
+            matches = await match_pending_entries(
+                self.sessions, self.matcher, now=self.clock(), settings=self.settings
+            )
+            planned = await plan_deliveries(self.sessions, now=self.clock(), settings=self.settings)
+            summary = TickSummary(
+                feeds=len(report.results),
+                failed=sum(1 for r in report.results if r.error),
+                new_entries=len(report.new_entries),
+                new_matches=len(matches),
+                planned=planned,
+            )
+            async with self.sessions.begin() as session:
+                await set_state(
+                    session,
+                    "last_tick",
+                    {"at": self.clock().isoformat(), "summary": summary.describe()},
+                    now=self.clock(),
+                )
+            if summary.feeds or summary.planned:
+                log.info("tick: %s", summary.describe())
+            return summary
+
+    async def delivery_tick(self) -> None:
+        """Send whatever the outbox holds that is due."""
+        await send_pending(self.sessions, self.sender, settings=self.settings, clock=self.clock)
+
+    async def digest_tick(self) -> None:
+        """Queue the digests that are due; the next delivery tick sends them."""
+        queued = await queue_due_digests(self.sessions, now=self.clock(), settings=self.settings)
+        if queued:
+            log.info("digests queued: %d", queued)
