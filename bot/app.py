@@ -25,6 +25,9 @@ from bot.storage.claims import list_claims, sync_claims
 from bot.storage.db import Sessions, create_engine, create_sessions
 from bot.storage.feeds import sync_feeds
 from bot.storage.migrate import upgrade_database_async
+from bot.telegram.application import build_application, start_bot, stop_bot
+from bot.telegram.context import BotContext
+from bot.telegram.outbound import TelegramSender
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +59,9 @@ class TaskTracker:
     def __init__(self) -> None:
         self.running: set[asyncio.Task[Any]] = set()
 
-    def wrap(self, name: str, tick: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+    def wrap(
+        self, name: str, tick: Callable[[], Awaitable[object]]
+    ) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             task = asyncio.current_task()
             assert task is not None
@@ -131,7 +136,9 @@ class Messenger:
     stop: Callable[[], Awaitable[None]]
 
 
-async def build_messenger(settings: Settings, sessions: Sessions, jobs_ref: list[Jobs]) -> Messenger:
+async def build_messenger(
+    settings: Settings, sessions: Sessions, jobs_ref: list[Jobs]
+) -> Messenger:
     if settings.console_mode:
         await ensure_console_subscriber(sessions, now=utc_now())
         log.info("no TELEGRAM_BOT_TOKEN: console mode, alerts and digests are printed here")
@@ -140,10 +147,6 @@ async def build_messenger(settings: Settings, sessions: Sessions, jobs_ref: list
             return None
 
         return Messenger(sender=ConsoleSender(), start=nothing, stop=nothing)
-
-    from bot.telegram.application import build_application, start_bot, stop_bot
-    from bot.telegram.context import BotContext
-    from bot.telegram.outbound import TelegramSender
 
     async def poll_now() -> str:
         summary = await jobs_ref[0].poll_tick(due_only=False)

@@ -1,4 +1,4 @@
-"""claims.yaml: load and validate the tracked claims; errors name the file, the line and the problem."""
+"""claims.yaml: load and validate the claims; errors name the file, the line and the problem."""
 
 from __future__ import annotations
 
@@ -53,7 +53,9 @@ def parse_claims(document: Any, name: str) -> list[Claim]:
         if claim is None:
             continue
         if claim.id in seen:
-            problems.append((line, f"duplicate claim id {claim.id!r} (first on line {seen[claim.id]})"))
+            problems.append(
+                (line, f"duplicate claim id {claim.id!r} (first on line {seen[claim.id]})")
+            )
             continue
         seen[claim.id] = line
         claims.append(claim)
@@ -72,17 +74,23 @@ def _parse_claim(item: Any, line: int, problems: Problems) -> Claim | None:
             problems.append((item.line_of(key), f"unknown key {key!r}"))
     claim_id = _text(item, "id", problems, required=True)
     if claim_id and not SLUG.match(claim_id):
-        problems.append((item.line_of("id"), f"id {claim_id!r} must be a lowercase slug (a-z, 0-9, -)"))
+        problems.append(
+            (item.line_of("id"), f"id {claim_id!r} must be a lowercase slug (a-z, 0-9, -)")
+        )
     text = _text(item, "text", problems, required=True)
     theme = _text(item, "theme", problems, required=True)
     if theme and not SLUG.match(theme):
         problems.append((item.line_of("theme"), f"theme {theme!r} must be a lowercase slug"))
     short = _text(item, "short", problems) or ""
     if len(short) > SHORT_MAX:
-        problems.append((item.line_of("short"), f"short is {len(short)} characters; keep it under {SHORT_MAX}"))
+        problems.append(
+            (item.line_of("short"), f"short is {len(short)} characters; keep it under {SHORT_MAX}")
+        )
     kind = _text(item, "kind", problems, required=True)
     if kind and kind not in KINDS:
-        problems.append((item.line_of("kind"), f"kind must be forecast or assessment, not {kind!r}"))
+        problems.append(
+            (item.line_of("kind"), f"kind must be forecast or assessment, not {kind!r}")
+        )
     deadline = _deadline(item, problems)
     if deadline and kind == "assessment":
         problems.append((item.line_of("deadline"), "only forecasts have a deadline"))
@@ -131,7 +139,9 @@ def _deadline(item: LineDict, problems: Problems) -> date | None:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    problems.append((item.line_of("deadline"), f"deadline must be a date like 2026-04-30, not {value!r}"))
+    problems.append(
+        (item.line_of("deadline"), f"deadline must be a date like 2026-04-30, not {value!r}")
+    )
     return None
 
 
@@ -167,7 +177,10 @@ def _keywords(
         # A bare word is a group of one.
         words = [group] if isinstance(group, str) else group
         groups.append(
-            tuple(w.lower() for w in _string_list(words, value.line_of("all"), "keywords.all groups", problems))
+            tuple(
+                w.lower()
+                for w in _string_list(words, value.line_of("all"), "keywords.all groups", problems)
+            )
         )
     none = _string_list(value.get("none") or [], value.line_of("none"), "keywords.none", problems)
     return tuple(groups), tuple(w.lower() for w in none)
@@ -178,11 +191,14 @@ def _cues(item: LineDict, problems: Problems) -> tuple[tuple[str, ...], tuple[st
     if value is None:
         return (), ()
     if not isinstance(value, LineDict) or set(value) - {"support", "contradict"}:
-        problems.append((item.line_of("cues"), "cues must be a mapping with 'support' and/or 'contradict'"))
+        problems.append(
+            (item.line_of("cues"), "cues must be a mapping with 'support' and/or 'contradict'")
+        )
         return (), ()
-    support = _string_list(value.get("support") or [], value.line_of("support"), "cues.support", problems)
+    support = _string_list(
+        value.get("support") or [], value.line_of("support"), "cues.support", problems
+    )
     contradict = _string_list(
         value.get("contradict") or [], value.line_of("contradict"), "cues.contradict", problems
     )
     return tuple(w.lower() for w in support), tuple(w.lower() for w in contradict)
-

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_API_URL = "https://api.telegram.org"
 
@@ -48,7 +48,10 @@ class Settings(BaseSettings):
     )
     feeds_path: Path = Field(default=Path("feeds.yaml"), alias="CLAIMWATCH_FEEDS")
     claims_path: Path = Field(default=Path("claims.yaml"), alias="CLAIMWATCH_CLAIMS")
-    admin_ids: frozenset[int] = Field(default=frozenset(), alias="CLAIMWATCH_ADMIN_IDS")
+    # NoDecode: the value is a comma-separated list, not JSON.
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), alias="CLAIMWATCH_ADMIN_IDS"
+    )
     allow_private_feeds: bool = Field(default=False, alias="CLAIMWATCH_ALLOW_PRIVATE_FEEDS")
     matcher: Literal["hybrid", "lexical"] = Field(default="hybrid", alias="CLAIMWATCH_MATCHER")
     tick_seconds: float = Field(default=30.0, ge=1, le=3600, alias="CLAIMWATCH_TICK_SECONDS")

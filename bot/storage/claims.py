@@ -35,7 +35,10 @@ def claim_definition(claim: Claim) -> dict[str, Any]:
         "aliases": list(claim.aliases),
         "supports": list(claim.supports),
         "contradicts": list(claim.contradicts),
-        "keywords": {"all": [list(g) for g in claim.keywords_all], "none": list(claim.keywords_none)},
+        "keywords": {
+            "all": [list(g) for g in claim.keywords_all],
+            "none": list(claim.keywords_none),
+        },
         "cues": {"support": list(claim.cues_support), "contradict": list(claim.cues_contradict)},
     }
 
@@ -99,7 +102,7 @@ async def sync_claims(
 ) -> ClaimSyncReport:
     """Make the config-origin claims match `claims`: add, version changes, retire the missing.
 
-    Claims added from the CLI (origin "cli") are left alone; retired rows are kept with their history.
+    Claims added from the CLI (origin "cli") are left alone; retired rows keep their history.
     """
     rows = {r.id: r for r in (await session.scalars(select(ClaimRow))).all()}
     added, changed, revived = [], [], []
@@ -108,7 +111,12 @@ async def sync_claims(
         row = rows.get(claim.id)
         if row is None:
             row = ClaimRow(
-                id=claim.id, version=1, active=True, origin="config", created_at=now, retired_at=None
+                id=claim.id,
+                version=1,
+                active=True,
+                origin="config",
+                created_at=now,
+                retired_at=None,
             )
             _apply(row, claim, now=now)
             session.add(row)
@@ -203,7 +211,9 @@ async def add_claim(session: AsyncSession, claim: Claim, *, now: datetime) -> Cl
     """Add a claim from the CLI or Telegram; sync from claims.yaml will not retire it."""
     if await session.get(ClaimRow, claim.id) is not None:
         raise ClaimExistsError(f"a claim with id {claim.id!r} already exists")
-    row = ClaimRow(id=claim.id, version=1, active=True, origin="cli", created_at=now, retired_at=None)
+    row = ClaimRow(
+        id=claim.id, version=1, active=True, origin="cli", created_at=now, retired_at=None
+    )
     _apply(row, claim, now=now)
     session.add(row)
     await session.flush()
@@ -212,7 +222,9 @@ async def add_claim(session: AsyncSession, claim: Claim, *, now: datetime) -> Cl
     return _to_claim(row)
 
 
-async def edit_claim(session: AsyncSession, claim_id: str, *, now: datetime, **changes: Any) -> Claim | None:
+async def edit_claim(
+    session: AsyncSession, claim_id: str, *, now: datetime, **changes: Any
+) -> Claim | None:
     """Change some fields of a claim (text, short, theme, kind, deadline, supports, …).
 
     A real change bumps the version and keeps the old one in claim_versions. None if no such claim.

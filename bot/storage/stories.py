@@ -1,0 +1,99 @@
+"""Stories and the matcher's queue: entries not yet matched, grouped into stories across feeds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import Entry
+from bot.storage.models import EntryRow, FeedRow, StoryRow
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRef:
+    """What clustering needs to know about a recent story."""
+
+    id: int
+    canonical_link: str | None
+    fingerprint: str
+    first_seen_at: datetime
+
+
+def _to_entry(row: EntryRow, feed_name: str | None) -> Entry:
+    return Entry(
+        id=row.id,
+        feed_id=row.feed_id,
+        identity=row.identity,
+        title=row.title,
+        summary=row.summary,
+        link=row.link,
+        published_at=row.published_at,
+        first_seen_at=row.first_seen_at,
+        lang=row.lang,
+        is_backlog=row.is_backlog,
+        story_id=row.story_id,
+        feed_name=feed_name,
+    )
+
+
+async def unmatched_entries(session: AsyncSession, *, limit: int = 500) -> list[Entry]:
+    """Entries the matcher has not looked at yet, oldest first."""
+    rows = await session.execute(
+        select(EntryRow, FeedRow.name, FeedRow.url)
+        .join(FeedRow, FeedRow.id == EntryRow.feed_id)
+        .where(EntryRow.matched_at.is_(None))
+        .order_by(EntryRow.first_seen_at, EntryRow.id)
+        .limit(limit)
+    )
+    return [_to_entry(row, name or url) for row, name, url in rows]
+
+
+async def recent_stories(session: AsyncSession, *, since: datetime) -> list[StoryRef]:
+    rows = await session.scalars(select(StoryRow).where(StoryRow.last_seen_at >= since))
+    return [StoryRef(r.id, r.canonical_link, r.fingerprint, r.first_seen_at) for r in rows]
+
+
+async def create_story(
+    session: AsyncSession, *, link: str | None, title: str, fingerprint: str, now: datetime
+) -> StoryRef:
+    row = StoryRow(
+        canonical_link=link,
+        title=title,
+        fingerprint=fingerprint,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return StoryRef(row.id, link, fingerprint, now)
+
+
+async def attach_entry(
+    session: AsyncSession, entry_id: int, story_id: int, *, now: datetime
+) -> None:
+    await session.execute(update(EntryRow).where(EntryRow.id == entry_id).values(story_id=story_id))
+    await session.execute(update(StoryRow).where(StoryRow.id == story_id).values(last_seen_at=now))
+
+
+async def mark_entries_matched(
+    session: AsyncSession, entry_ids: Sequence[int], *, now: datetime
+) -> None:
+    if entry_ids:
+        await session.execute(
+            update(EntryRow).where(EntryRow.id.in_(list(entry_ids))).values(matched_at=now)
+        )
+
+
+async def story_entries(session: AsyncSession, story_id: int) -> list[Entry]:
+    """Every entry of a story, first seen first, with its feed's name."""
+    rows = await session.execute(
+        select(EntryRow, FeedRow.name, FeedRow.url)
+        .join(FeedRow, FeedRow.id == EntryRow.feed_id)
+        .where(EntryRow.story_id == story_id)
+        .order_by(EntryRow.first_seen_at, EntryRow.id)
+    )
+    return [_to_entry(row, name or url) for row, name, url in rows]
