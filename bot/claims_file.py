@@ -26,7 +26,7 @@ KNOWN_KEYS = {
     "keywords",
     "cues",
 }
-SHORT_MAX = 80
+SHORT_MAX = 60
 
 Problems = list[tuple[int | None, str]]
 

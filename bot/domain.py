@@ -281,3 +281,24 @@ class PollReport:
 
     results: tuple[FeedPollResult, ...] = ()
     new_entries: tuple[Entry, ...] = ()
+
+
+# --- delivery (appended by the delivery area) ----------------------------------------------------
+
+Button = tuple[str, str]  # (label, callback_data)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """A claimed outbox row, with everything the sender needs to deliver it."""
+
+    delivery_id: int
+    subscriber_id: int
+    chat_id: int
+    thread_id: int
+    chat_type: str
+    kind: DeliveryKind
+    text: str
+    attempts: int
+    failing_since: datetime | None
+    buttons: tuple[tuple[Button, ...], ...] = ()

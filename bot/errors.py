@@ -40,3 +40,41 @@ class UnsafeFeedError(FetchError):
 
 class DeliveryError(ClaimWatchError):
     """deliver: a message could not be sent."""
+
+
+class RetryLater(DeliveryError):
+    """deliver: the chat or Telegram asked us to wait (429); retry after `seconds`."""
+
+    def __init__(self, seconds: float, message: str = "") -> None:
+        self.seconds = seconds
+        super().__init__(message or f"deliver: rate limited, retry after {seconds:g}s")
+
+
+class TransientError(DeliveryError):
+    """deliver: network trouble or a 5xx; worth retrying with backoff."""
+
+
+class ChatGone(DeliveryError):
+    """deliver: the bot can no longer write to the chat (blocked, kicked, chat not found)."""
+
+    def __init__(self, reason: str, *, topic_only: bool = False) -> None:
+        self.reason = reason
+        # True when only the forum topic is gone (deleted), not the whole chat.
+        self.topic_only = topic_only
+        super().__init__(f"deliver: chat unreachable: {reason}")
+
+
+class ChatMoved(DeliveryError):
+    """deliver: a group became a supergroup under `new_chat_id`."""
+
+    def __init__(self, new_chat_id: int) -> None:
+        self.new_chat_id = new_chat_id
+        super().__init__(f"deliver: chat moved to {new_chat_id}")
+
+
+class BadMarkup(DeliveryError):
+    """deliver: Telegram could not parse the message's HTML."""
+
+
+class MessageTooLong(DeliveryError):
+    """deliver: the message exceeds Telegram's 4096 UTF-16 units."""

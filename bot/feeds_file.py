@@ -84,7 +84,9 @@ def _read_document(document: Any, name: str) -> list[FeedSpec]:
         raise ConfigFileError(name, [(1, "expected a mapping with a 'feeds:' list")])
     for key in document:
         if key not in TOP_KEYS:
-            problems.append((document.line_of(key), f"unknown key {key!r} (expected feeds, defaults)"))
+            problems.append(
+                (document.line_of(key), f"unknown key {key!r} (expected feeds, defaults)")
+            )
     defaults = _read_defaults(document.get("defaults"), document.line_of("defaults"), problems)
     feeds = document.get("feeds")
     specs: list[FeedSpec] = []
@@ -93,15 +95,16 @@ def _read_document(document: Any, name: str) -> list[FeedSpec]:
     else:
         seen: dict[str, int] = {}
         for item, line in zip(feeds, feeds.item_lines, strict=True):
+            url = item.get("url") if isinstance(item, dict) else item
+            if isinstance(url, str) and url.strip():
+                key = url.strip().rstrip("/").lower()
+                if key in seen:
+                    problems.append((line, f"duplicate url {url} (first on line {seen[key]})"))
+                    continue
+                seen[key] = line
             spec = _read_feed(item, line, defaults, problems)
-            if spec is None:
-                continue
-            key = spec.url.rstrip("/").lower()
-            if key in seen:
-                problems.append((line, f"duplicate url {spec.url} (first on line {seen[key]})"))
-                continue
-            seen[key] = line
-            specs.append(spec)
+            if spec is not None:
+                specs.append(spec)
     if problems:
         raise ConfigFileError(name, sorted(problems, key=lambda p: p[0] or 0))
     return specs

@@ -16,7 +16,7 @@ from bot.deliver.schedule import (
 
 
 def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+    return datetime(*parts, tzinfo=UTC)  # type: ignore[arg-type, misc]
 
 
 @pytest.mark.parametrize(

@@ -2,15 +2,16 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 22:35:51.895719
+Create Date: 2026-11-29 22:39:14.871760
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from alembic import op
 
 import bot.storage.models
-from alembic import op
+
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -160,6 +161,8 @@ def upgrade() -> None:
         sa.Column("message_id", sa.BigInteger(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("dead_reason", sa.String(length=255), nullable=True),
+        sa.Column("buttons", sa.JSON(), nullable=False),
+        sa.Column("failing_since", bot.storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", bot.storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sent_at", bot.storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(

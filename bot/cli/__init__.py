@@ -9,13 +9,13 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from bot.cli import claims, db, deliveries, feeds, matching, run
+from bot.cli import claims, db, deliveries, feeds, matching, poll, run
 from bot.config import Settings, SettingsError, load_settings
 from bot.errors import ConfigFileError
 
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
-AREAS = (run, db, feeds, claims, matching, deliveries)
+AREAS = (run, db, poll, feeds, claims, matching, deliveries)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,10 +1,149 @@
-"""CLI: placeholder until this area is built."""
+"""CLI: `match` scores a JSONL file of items, `eval` measures the matcher on a labeled file.
+
+Both read claims.yaml directly and need no database.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO, cast, get_args
+
+from bot.claims_file import load_claims_file
+from bot.config import Settings
+from bot.domain import Match, Stance
+from bot.match.evaluate import LabeledItem, evaluate, format_report
+from bot.match.features import ItemText
+from bot.match.service import Matcher, load_matcher
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
-    """Add this area's sub-commands."""
+    match = commands.add_parser(
+        "match", help="score news items from a JSONL file against the claims"
+    )
+    match.add_argument("--input", required=True, type=Path, help="JSONL: id, title, summary, lang")
+    match.add_argument("--output", type=Path, help="write JSONL here (default: standard output)")
+    match.add_argument("--all", action="store_true", help="list digest-level matches too")
+    _common(match)
+    match.set_defaults(handler=run_match)
+    ev = commands.add_parser("eval", help="measure the matcher on a labeled JSONL file")
+    ev.add_argument("file", type=Path, help="labeled JSONL (the format of eval/dev.jsonl)")
+    _common(ev)
+    ev.set_defaults(handler=run_eval)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--claims", type=Path, help="claims file (default: CLAIMWATCH_CLAIMS)")
+    parser.add_argument(
+        "--matcher", choices=("hybrid", "lexical"), help="override CLAIMWATCH_MATCHER"
+    )
+
+
+async def _matcher(args: argparse.Namespace, settings: Settings) -> Matcher:
+    claims = load_claims_file(args.claims or settings.claims_path)
+    if args.matcher:
+        settings = settings.model_copy(update={"matcher": args.matcher})
+    return await load_matcher(settings, claims)
+
+
+def read_items(path: Path) -> tuple[list[LabeledItem], list[str]]:
+    """Items of a JSONL file and one sentence per line that could not be read."""
+    items: list[LabeledItem] = []
+    problems: list[str] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        return [], [f"{path}: cannot read the file ({err.__class__.__name__})"]
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            problems.append(f"{path}:{number}: not valid JSON, skipped")
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("title"), str):
+            problems.append(f"{path}:{number}: an item needs at least a text 'title', skipped")
+            continue
+        labels: dict[str, Stance] = {}
+        for label in record.get("labels") or []:
+            if isinstance(label, dict) and label.get("stance") in get_args(Stance):
+                labels[str(label.get("claim"))] = cast(Stance, label["stance"])
+        summary = record.get("summary")
+        lang = record.get("lang")
+        items.append(
+            LabeledItem(
+                id=str(record.get("id", number)),
+                item=ItemText(
+                    record["title"],
+                    summary if isinstance(summary, str) else "",
+                    lang if isinstance(lang, str) else None,
+                ),
+                labels=labels,
+            )
+        )
+    return items, problems
+
+
+def match_record(item_id: str, matches: list[Match], *, include_digest: bool) -> dict[str, Any]:
+    listed = [m for m in matches if include_digest or m.level == "alert"]
+    return {
+        "id": item_id,
+        "matches": [
+            {
+                "claim": m.claim_id,
+                "score": round(m.score, 4),
+                "stance": m.stance,
+                "level": m.level,
+                "confidence": m.confidence,
+                "why": {
+                    "sentence": m.why.sentence,
+                    "matched": m.why.matched_text,
+                    "shared_words": list(m.why.shared_words),
+                    "lexical": m.why.lexical,
+                    "semantic": m.why.semantic,
+                },
+            }
+            for m in listed
+        ],
+    }
+
+
+async def run_match(args: argparse.Namespace, settings: Settings) -> int:
+    items, problems = read_items(args.input)
+    for problem in problems:
+        print(f"claimwatch: {problem}", file=sys.stderr)
+    if not items and problems:
+        return 1
+    matcher = await _matcher(args, settings)
+    results = matcher.score_items([i.item for i in items])
+    out: TextIO
+    with args.output.open("w", encoding="utf-8") if args.output else _Stdout() as out:
+        for labeled, matches in zip(items, results, strict=True):
+            record = match_record(labeled.id, matches, include_digest=args.all)
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return 0
+
+
+async def run_eval(args: argparse.Namespace, settings: Settings) -> int:
+    items, problems = read_items(args.file)
+    for problem in problems:
+        print(f"claimwatch: {problem}", file=sys.stderr)
+    if not items:
+        print(f"claimwatch: no items to evaluate in {args.file}", file=sys.stderr)
+        return 1
+    matcher = await _matcher(args, settings)
+    print(format_report(evaluate(matcher, items)))
+    return 0
+
+
+class _Stdout:
+    """Standard output as a context manager that does not close it."""
+
+    def __enter__(self) -> TextIO:
+        return sys.stdout
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stdout.flush()

@@ -260,6 +260,10 @@ class DeliveryRow(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
     dead_reason: Mapped[str | None] = mapped_column(String(255))
+    # Inline keyboard rows as [[label, callback_data], ...]; empty for none.
+    buttons: Mapped[list[Any]] = mapped_column(default=list)
+    # First failed attempt of the current streak; a day of failures makes the row dead.
+    failing_since: Mapped[datetime | None]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 

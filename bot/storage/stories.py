@@ -97,3 +97,14 @@ async def story_entries(session: AsyncSession, story_id: int) -> list[Entry]:
         .order_by(EntryRow.first_seen_at, EntryRow.id)
     )
     return [_to_entry(row, name or url) for row, name, url in rows]
+
+
+async def story_is_backlog(session: AsyncSession, story_id: int, *, default: bool) -> bool:
+    """A story is backlog when its first entry was; `default` if it has no entry yet."""
+    value = await session.scalar(
+        select(EntryRow.is_backlog)
+        .where(EntryRow.story_id == story_id)
+        .order_by(EntryRow.first_seen_at, EntryRow.id)
+        .limit(1)
+    )
+    return default if value is None else bool(value)

@@ -1,0 +1,1 @@
+"""Feed ingestion: fetch, parse, normalize, schedule and store feed items."""

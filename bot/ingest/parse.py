@@ -1,0 +1,111 @@
+"""parse: feedparser on fetched bytes → ParsedFeed of normalized entries, or ParseError."""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import feedparser
+
+from bot.domain import ParsedEntry
+from bot.errors import ParseError
+from bot.ingest.normalize import normalize_entry, plain_text
+
+log = logging.getLogger(__name__)
+
+# Bozo reasons feedparser recovers from completely; anything else is logged but kept
+# when entries came out of it.
+_HARMLESS = (
+    feedparser.CharacterEncodingOverride,
+    feedparser.NonXMLContentType,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed, normalized feed document."""
+
+    title: str | None
+    lang: str | None
+    ttl_seconds: int | None
+    entries: tuple[ParsedEntry, ...]
+    version: str
+    warning: str | None = None
+
+
+def parse_feed(
+    body: bytes, *, url: str, now: datetime, content_type: str | None = None
+) -> ParsedFeed:
+    """Parse and normalize `body` (fetched from `url`); blocking, so call it in a thread."""
+    # No Content-Location: feedparser would resolve relative guids against the feed's address,
+    # and a feed that moves would then see every item as new. Links are made absolute later.
+    headers: dict[str, str] = {}
+    if content_type:
+        headers["content-type"] = content_type
+    try:
+        result: Any = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    except Exception as err:  # feedparser bugs on hostile input must stay this feed's problem
+        raise ParseError(url, f"parse: feedparser failed ({type(err).__name__})") from err
+    raw_entries = list(result.get("entries") or ())
+    version = str(result.get("version") or "")
+    problem = result.get("bozo_exception") if result.get("bozo") else None
+    feed = result.get("feed") or {}
+    lang = _feed_language(feed)
+    entries = []
+    for raw in raw_entries:
+        entry = normalize_entry(raw, base_url=url, feed_lang=lang, now=now)
+        if entry is not None:
+            entries.append(entry)
+    # Nothing usable from a document that is not a clean feed: report it, don't shrug.
+    broken = problem is not None and not isinstance(problem, _HARMLESS)
+    if not entries and (not version or broken):
+        raise ParseError(url, _fatal_message(body, problem))
+    warning = None
+    if problem is not None:
+        warning = f"parse: {_describe(problem)}"
+        level = logging.DEBUG if isinstance(problem, _HARMLESS) else logging.INFO
+        log.log(level, "feed parsed with a problem", extra={"feed_url": url, "problem": warning})
+    return ParsedFeed(
+        title=plain_text(feed.get("title"), limit=200) or None,
+        lang=lang,
+        ttl_seconds=_ttl_seconds(feed.get("ttl")),
+        entries=tuple(entries),
+        version=version,
+        warning=warning,
+    )
+
+
+def _fatal_message(body: bytes, problem: object) -> str:
+    head = body[:2048].lstrip().lower()
+    if not head:
+        return "parse: the response was empty"
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        return "parse: the address serves an HTML page, not a feed"
+    if problem is not None:
+        return f"parse: not a readable feed ({_describe(problem)})"
+    return "parse: unable to detect the feed format"
+
+
+def _describe(problem: object) -> str:
+    text = str(problem).strip().splitlines()[0] if str(problem).strip() else ""
+    return text[:200] or type(problem).__name__
+
+
+def _feed_language(feed: Any) -> str | None:
+    lang = feed.get("language")
+    if not isinstance(lang, str) or not lang.strip():
+        detail = feed.get("title_detail") or {}
+        lang = detail.get("language") if isinstance(detail, dict) else None
+    return lang.strip().lower()[:16] if isinstance(lang, str) and lang.strip() else None
+
+
+def _ttl_seconds(value: object) -> int | None:
+    """RSS <ttl> is in minutes."""
+    try:
+        minutes = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return minutes * 60 if minutes > 0 else None

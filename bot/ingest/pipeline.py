@@ -1,0 +1,258 @@
+"""pipeline: due feeds → fetch → parse → store; each feed's outcome recorded on its row."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy.exc import IntegrityError
+
+from bot.config import Settings
+from bot.domain import Entry, Feed, FeedCheck, FeedPollResult, FeedSpec, PollReport
+from bot.errors import FeedError, FetchError
+from bot.feeds_file import check_feed_url
+from bot.ingest.fetch import FetchLimits, FetchResult, fetch_feed
+from bot.ingest.outcome import failure_update, success_update
+from bot.ingest.parse import ParsedFeed, parse_feed
+from bot.storage.db import Sessions
+from bot.storage.entries import store_entries
+from bot.storage.feeds import (
+    FeedUpdate,
+    add_feed,
+    claim_due_feeds,
+    find_feed,
+    get_feeds,
+    list_feeds,
+    record_feed_update,
+)
+
+__all__ = ["PollReport", "add_feed_checked", "check_feed", "poll_feed", "poll_feeds"]
+
+log = logging.getLogger(__name__)
+
+# A claimed feed is skipped by other ticks this long; a crash mid-poll frees it after that.
+LEASE = timedelta(minutes=10)
+SAMPLE_TITLES = 5
+
+
+async def poll_feeds(
+    sessions: Sessions,
+    *,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    now: datetime,
+    due_only: bool = True,
+    feed_ids: Sequence[int] | None = None,
+    limits: FetchLimits | None = None,
+) -> PollReport:
+    """Poll due feeds (or all enabled ones, or `feed_ids`) concurrently; never raises per feed."""
+    async with sessions.begin() as session:
+        if feed_ids is not None:
+            feeds = [f for f in await get_feeds(session, feed_ids) if f.enabled]
+        elif due_only:
+            feeds = await claim_due_feeds(
+                session,
+                now=now,
+                per_host=settings.per_host_limit,
+                limit=max(settings.poll_concurrency * 5, 50),
+                lease=LEASE,
+            )
+        else:
+            feeds = await list_feeds(session, include_disabled=False)
+    gate = asyncio.Semaphore(settings.poll_concurrency)
+    host_gates: defaultdict[str, asyncio.Semaphore] = defaultdict(
+        lambda: asyncio.Semaphore(settings.per_host_limit)
+    )
+    # One writer at a time: SQLite allows a single writer, and writes are short.
+    write_lock = asyncio.Lock()
+
+    async def run(feed: Feed) -> tuple[FeedPollResult, list[Entry]]:
+        async with gate, host_gates[httpx.URL(feed.url).host]:
+            return await poll_feed(
+                sessions,
+                feed,
+                client=client,
+                settings=settings,
+                now=now,
+                limits=limits,
+                write_lock=write_lock,
+            )
+
+    outcomes = await asyncio.gather(*(run(feed) for feed in feeds))
+    results = tuple(result for result, _ in outcomes)
+    new = tuple(entry for _, entries in outcomes for entry in entries)
+    return PollReport(results=results, new_entries=new)
+
+
+async def poll_feed(
+    sessions: Sessions,
+    feed: Feed,
+    *,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    now: datetime,
+    limits: FetchLimits | None = None,
+    write_lock: asyncio.Lock | None = None,
+) -> tuple[FeedPollResult, list[Entry]]:
+    """Fetch, parse and store one feed; any failure becomes data on its row."""
+    started = time.monotonic()
+    allow_private = settings.allow_private_feeds or feed.origin == "config"
+    fetched: FetchResult | None = None
+    parsed: ParsedFeed | None = None
+    error: FeedError | None = None
+    try:
+        fetched = await fetch_feed(
+            client,
+            feed.url,
+            etag=feed.etag,
+            last_modified=feed.last_modified,
+            limits=limits,
+            allow_private=allow_private,
+        )
+        if fetched.body is not None:
+            parsed = await asyncio.to_thread(
+                parse_feed,
+                fetched.body,
+                url=fetched.final_url,
+                now=now,
+                content_type=fetched.content_type,
+            )
+    except FeedError as err:
+        error = err
+    except Exception as err:  # a bug must not stop the other feeds
+        log.exception("unexpected error polling a feed", extra={"feed_url": feed.url})
+        error = FetchError(feed.url, f"internal error: {type(err).__name__}")
+    if error is not None:
+        moved = fetched.moved_to if fetched else None
+        update = failure_update(feed, error, now=now, moved_to=moved)
+    else:
+        assert fetched is not None
+        update = success_update(feed, fetched, parsed, now=now)
+    new = await _store(sessions, feed, parsed, update, now=now, write_lock=write_lock)
+    if isinstance(new, FeedError):
+        error, new = new, []
+    seconds = time.monotonic() - started
+    result = FeedPollResult(
+        feed_id=feed.id,
+        name=feed.title,
+        url=feed.url,
+        status=error.status if error else (fetched.status if fetched else None),
+        error=str(error) if error else None,
+        new_entries=len(new),
+        seconds=seconds,
+    )
+    _log_result(result, parsed)
+    return result, new
+
+
+async def _store(
+    sessions: Sessions,
+    feed: Feed,
+    parsed: ParsedFeed | None,
+    update: FeedUpdate,
+    *,
+    now: datetime,
+    write_lock: asyncio.Lock | None,
+) -> list[Entry] | FeedError:
+    lock = write_lock or asyncio.Lock()
+    try:
+        async with lock, sessions.begin() as session:
+            new: list[Entry] = []
+            if parsed is not None:
+                new = await store_entries(
+                    session,
+                    feed.id,
+                    parsed.entries,
+                    now=now,
+                    backlog=not feed.first_poll_done,
+                    feed_name=feed.title,
+                )
+            await record_feed_update(session, feed.id, update)
+            return new
+    except Exception as err:
+        log.exception("could not store a feed's poll", extra={"feed_url": feed.url})
+        return FetchError(feed.url, f"store: {type(err).__name__}")
+
+
+def _log_result(result: FeedPollResult, parsed: ParsedFeed | None) -> None:
+    extra = {"feed_url": result.url, "status": result.status, "new": result.new_entries}
+    if result.error:
+        log.warning("feed %s failed: %s", result.name, result.error, extra=extra)
+    else:
+        warning = f" ({parsed.warning})" if parsed and parsed.warning else ""
+        log.info(
+            "feed %s: HTTP %s, %d new in %.1fs%s",
+            result.name,
+            result.status,
+            result.new_entries,
+            result.seconds,
+            warning,
+            extra=extra,
+        )
+
+
+async def check_feed(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    settings: Settings,
+    allow_private: bool,
+    limits: FetchLimits | None = None,
+    now: datetime | None = None,
+) -> FeedCheck:
+    """Fetch and parse `url` once; FeedError (one sentence) when it is not a usable feed."""
+    try:
+        url = check_feed_url(url)
+    except ValueError as err:
+        raise FeedError(str(url), str(err)) from None
+    now = now or datetime.now(UTC)
+    fetched = await fetch_feed(client, url, limits=limits, allow_private=allow_private)
+    if fetched.body is None:
+        raise FetchError(url, "fetch: the server answered 304 Not Modified to a plain request")
+    parsed = await asyncio.to_thread(
+        parse_feed, fetched.body, url=fetched.final_url, now=now, content_type=fetched.content_type
+    )
+    return FeedCheck(
+        url=url,
+        title=parsed.title,
+        entry_count=len(parsed.entries),
+        sample_titles=tuple(e.title for e in parsed.entries[:SAMPLE_TITLES]),
+        final_url=fetched.final_url,
+    )
+
+
+async def add_feed_checked(
+    sessions: Sessions,
+    *,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    spec: FeedSpec,
+    origin: str,
+    now: datetime,
+    limits: FetchLimits | None = None,
+) -> Feed:
+    """Add a feed at run time after a safety check and one trial fetch; FeedError says why not."""
+    async with sessions() as session:
+        existing = await find_feed(session, spec.url.strip())
+    if existing is not None and existing.enabled:
+        raise FeedError(spec.url, f"already tracked as feed #{existing.id} ({existing.title})")
+    check = await check_feed(
+        client,
+        spec.url,
+        settings=settings,
+        allow_private=settings.allow_private_feeds,
+        limits=limits,
+        now=now,
+    )
+    spec = replace(spec, url=check.url, name=spec.name or check.title)
+    try:
+        async with sessions.begin() as session:
+            return await add_feed(session, spec, origin=origin, now=now)
+    except IntegrityError:
+        raise FeedError(spec.url, "this feed was added by someone else a moment ago") from None

@@ -1,0 +1,49 @@
+"""schedule: when to poll a feed next — its interval, publisher hints, and failure backoff."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+DAY = 24 * 3600
+MAX_BACKOFF = DAY
+# Publisher hints (RSS <ttl>, Cache-Control max-age) may lengthen the interval this much at most.
+MAX_STRETCH = 4
+
+
+def success_delay(interval: int, *, ttl: int | None = None, max_age: int | None = None) -> int:
+    """Seconds until the next poll after a good one: the interval, stretched by hints."""
+    hint = max(ttl or 0, max_age or 0)
+    ceiling = max(interval, min(interval * MAX_STRETCH, DAY))
+    return max(interval, min(hint, ceiling))
+
+
+def backoff_delay(interval: int, error_count: int) -> int:
+    """Seconds until the next try after `error_count` consecutive failures (doubling, ≤ 24 h)."""
+    exponent = min(max(error_count - 1, 0), 20)
+    return int(min(interval * 2**exponent, MAX_BACKOFF))
+
+
+def retry_after_seconds(value: str | None, *, now: datetime) -> int | None:
+    """A Retry-After header (seconds or an HTTP date) as seconds from `now`; None if unusable."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(int((when - now).total_seconds()), 0)
+
+
+def failure_delay(interval: int, error_count: int, retry_after: int | None = None) -> int:
+    """Backoff, but never sooner than the server asked; never later than 24 h."""
+    return min(max(backoff_delay(interval, error_count), retry_after or 0), MAX_BACKOFF)
+
+
+def next_check_at(now: datetime, delay_seconds: int) -> datetime:
+    return now + timedelta(seconds=delay_seconds)

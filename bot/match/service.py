@@ -1,0 +1,168 @@
+"""The matcher as the rest of ClaimWatch uses it: score items, and match stored entries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.config import Settings
+from bot.domain import Claim, Entry, Evidence, Match, StoredMatch
+from bot.match.embed import Embedder, MiniLMEmbedder
+from bot.match.features import ClaimSpace, Features, ItemText
+from bot.match.score import (
+    HYBRID,
+    HYBRID_THRESHOLDS,
+    LEXICAL,
+    LEXICAL_THRESHOLDS,
+    Thresholds,
+    Weights,
+    best_possible,
+    combine,
+    level_of,
+)
+from bot.match.stance import decide_stance
+from bot.match.stories import STORY_WINDOW, find_story, fingerprint_text
+from bot.storage.db import Sessions
+from bot.storage.matches import get_matches, save_match
+from bot.storage.stories import (
+    attach_entry,
+    create_story,
+    mark_entries_matched,
+    recent_stories,
+    story_is_backlog,
+    unmatched_entries,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPair:
+    """A match with the signals behind it (for evaluation and tuning)."""
+
+    match: Match
+    features: Features
+
+
+class Matcher:
+    """Scores items against a fixed set of claims; build it once, it caches the claims' vectors."""
+
+    def __init__(
+        self,
+        claims: Sequence[Claim],
+        embedder: Embedder | None = None,
+        *,
+        weights: Weights | None = None,
+        thresholds: Thresholds | None = None,
+    ) -> None:
+        self.claims = [c for c in claims if c.active]
+        self.embedder = embedder
+        self.weights = weights or (HYBRID if embedder else LEXICAL)
+        self.thresholds = thresholds or (HYBRID_THRESHOLDS if embedder else LEXICAL_THRESHOLDS)
+        self.space = ClaimSpace(self.claims, embedder)
+        self.versions = {c.id: c.version for c in self.claims}
+
+    @property
+    def mode(self) -> str:
+        return "hybrid" if self.embedder else "lexical"
+
+    def score_items(self, items: Sequence[ItemText]) -> list[list[Match]]:
+        """Matches at digest level or above, best first, one list per item (CPU-bound: run it in
+        a thread from async code)."""
+        return [[p.match for p in row] for row in self.score_pairs(items)]
+
+    def score_pairs(
+        self, items: Sequence[ItemText], *, keep_all: bool = False
+    ) -> list[list[ScoredPair]]:
+        """Like score_items, with the features; `keep_all` keeps pairs below the digest level."""
+        rows = self.space.features(items, worth_embedding=self._worth_embedding)
+        result = []
+        for row in rows:
+            pairs = []
+            for claim, features in zip(self.claims, row, strict=True):
+                score = combine(features, self.weights)
+                level = level_of(score, self.thresholds, english=features.english)
+                if level is None and not keep_all:
+                    continue
+                call = decide_stance(features)
+                why = Evidence(
+                    sentence=features.best_unit,
+                    matched_text=features.best_hypothesis,
+                    shared_words=features.shared_words,
+                    lexical=round(features.lexical, 3),
+                    semantic=round(features.semantic, 3),
+                )
+                match = Match(claim.id, score, level or "digest", call.stance, call.confidence, why)
+                pairs.append(ScoredPair(match, features))
+            pairs.sort(key=lambda p: -p.match.score)
+            result.append(pairs)
+        return result
+
+    def _worth_embedding(self, row: Sequence[Features]) -> bool:
+        return any(best_possible(f, self.weights) >= self.thresholds.digest for f in row)
+
+
+async def load_matcher(settings: Settings, claims: Sequence[Claim]) -> Matcher:
+    """Build the matcher for settings.matcher; the model loads in a thread, once."""
+
+    def build() -> Matcher:
+        embedder = MiniLMEmbedder() if settings.matcher == "hybrid" else None
+        return Matcher(claims, embedder)
+
+    matcher = await asyncio.to_thread(build)
+    log.info("matcher ready: mode=%s claims=%d", matcher.mode, len(matcher.claims))
+    return matcher
+
+
+def item_of_entry(entry: Entry) -> ItemText:
+    return ItemText(entry.title, entry.summary, entry.lang)
+
+
+async def match_pending_entries(
+    sessions: Sessions, matcher: Matcher, *, now: datetime, settings: Settings, limit: int = 500
+) -> list[StoredMatch]:
+    """Cluster unmatched entries into stories, score them, store one match per (story, claim).
+
+    Returns only the matches created now; a later entry of a known story may raise its score.
+    """
+    async with sessions() as session, session.begin():
+        entries = await unmatched_entries(session, limit=limit)
+        if not entries:
+            return []
+        stories = await recent_stories(session, since=now - STORY_WINDOW)
+        placed: list[tuple[Entry, int, bool]] = []
+        for entry in entries:
+            fingerprint = fingerprint_text(entry.title, entry.summary)
+            story = find_story(stories, link=entry.link, fingerprint=fingerprint)
+            if story is None:
+                story = await create_story(
+                    session, link=entry.link, title=entry.title, fingerprint=fingerprint, now=now
+                )
+                stories.append(story)
+                backlog = entry.is_backlog
+            else:
+                backlog = await story_is_backlog(session, story.id, default=entry.is_backlog)
+            await attach_entry(session, entry.id, story.id, now=now)
+            placed.append((entry, story.id, backlog))
+        scored = await asyncio.to_thread(matcher.score_items, [item_of_entry(e) for e in entries])
+        new_ids: list[int] = []
+        for (entry, story_id, backlog), matches in zip(placed, scored, strict=True):
+            for match in matches:
+                match_id = await save_match(
+                    session,
+                    story_id=story_id,
+                    entry_id=entry.id,
+                    match=match,
+                    claim_version=matcher.versions.get(match.claim_id, 1),
+                    is_backlog=backlog,
+                    now=now,
+                )
+                if match_id is not None:
+                    new_ids.append(match_id)
+        await mark_entries_matched(session, [e.id for e in entries], now=now)
+        new = await get_matches(session, new_ids)
+    log.info("matched entries=%d new_matches=%d", len(entries), len(new))
+    return new

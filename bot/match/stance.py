@@ -1,0 +1,47 @@
+"""Stance of an item towards a claim: supports, contradicts or only bears on it ("related").
+
+Embeddings barely see negation ("will not visit" sits next to "will visit"), so the decision weighs
+how much closer the item is to the claim's contradict hypotheses than to its support hypotheses,
+plus the claim's own cue words. Contradicting takes more evidence than supporting: a wrong
+"contradicts" misleads more than an honest "related".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from bot.domain import Stance
+from bot.match.features import Features
+
+# Tuned on the dev set (stance macro-F1); see docs/matching.md.
+SEMANTIC_WEIGHT = 10.0
+CUE_WEIGHT = 1.0
+CONTRADICT_MARGIN = 0.5
+SUPPORT_MARGIN = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class StanceCall:
+    stance: Stance
+    confidence: float
+    lean: float  # > 0 leans contradicts, < 0 leans supports
+
+
+def decide_stance(features: Features) -> StanceCall:
+    if not features.english:
+        # Without the semantic signal the cue words alone are too weak to take a side.
+        return StanceCall("related", 0.5, 0.0)
+    lean = SEMANTIC_WEIGHT * (
+        features.semantic_contradict - features.semantic_support
+    ) + CUE_WEIGHT * (len(features.cues_contradict) - len(features.cues_support))
+    if lean > CONTRADICT_MARGIN:
+        return StanceCall("contradicts", _confidence(lean - CONTRADICT_MARGIN), lean)
+    if lean < -SUPPORT_MARGIN:
+        return StanceCall("supports", _confidence(-lean - SUPPORT_MARGIN), lean)
+    return StanceCall("related", 0.5, lean)
+
+
+def _confidence(excess: float) -> float:
+    """0.5 at the margin, towards 1.0 as the evidence grows."""
+    return round(0.5 + 0.5 * math.tanh(excess), 3)

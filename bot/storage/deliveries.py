@@ -1,0 +1,396 @@
+"""The outbox: one row per planned message, unique per (chat, topic, development or period).
+
+Rows move pending → sending (claimed, with a lease in `not_before`) → sent | dead. A row left
+in "sending" by a crashed process becomes claimable again once its lease runs out, so a crash
+between the send and `mark_sent` resends at most that message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import Button, DeliveryKind, OutboundMessage
+from bot.storage.models import DeliveryRow, EntryRow, SubscriberRow
+
+OPEN_STATUSES = ("pending", "sending")
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    """A message planning or the digest wants in the outbox."""
+
+    subscriber_id: int
+    key: str
+    kind: DeliveryKind
+    text: str
+    not_before: datetime
+    story_id: int | None = None
+    claim_id: str | None = None
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxLine:
+    """One row as the `deliveries` CLI shows it."""
+
+    id: int
+    key: str
+    kind: str
+    status: str
+    chat_id: int
+    attempts: int
+    not_before: datetime
+    reason: str | None
+
+
+async def add_deliveries(
+    session: AsyncSession, items: Sequence[NewDelivery], *, now: datetime
+) -> int:
+    """Insert rows whose key is new; existing keys are left alone. Returns how many were new."""
+    if not items:
+        return 0
+    values = [
+        {
+            "key": item.key,
+            "subscriber_id": item.subscriber_id,
+            "kind": item.kind,
+            "story_id": item.story_id,
+            "claim_id": item.claim_id,
+            "text": item.text,
+            "status": "pending",
+            "attempts": 0,
+            "not_before": item.not_before,
+            "buttons": [[list(b) for b in row] for row in item.buttons],
+            "created_at": now,
+        }
+        for item in items
+    ]
+    dialect = session.bind.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    added = 0
+    for start in range(0, len(values), 500):
+        statement = (
+            insert(DeliveryRow)
+            .values(values[start : start + 500])
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(DeliveryRow.id)
+        )
+        added += len((await session.execute(statement)).all())
+    return added
+
+
+def _due(now: datetime) -> Select[tuple[DeliveryRow, SubscriberRow]]:
+    return (
+        select(DeliveryRow, SubscriberRow)
+        .join(SubscriberRow, SubscriberRow.id == DeliveryRow.subscriber_id)
+        .where(DeliveryRow.status.in_(OPEN_STATUSES), DeliveryRow.not_before <= now)
+        .order_by(DeliveryRow.not_before, DeliveryRow.id)
+    )
+
+
+def _buttons(raw: list[Any]) -> tuple[tuple[Button, ...], ...]:
+    return tuple(tuple((str(b[0]), str(b[1])) for b in row) for row in raw or ())
+
+
+async def claim_due_deliveries(
+    session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
+) -> list[OutboundMessage]:
+    """Take up to `limit` due rows for this process: status "sending", leased until `lease_until`.
+
+    On PostgreSQL rows locked by another process are skipped, so two senders never take one row.
+    """
+    query = _due(now).limit(limit)
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(of=DeliveryRow, skip_locked=True)
+    rows = (await session.execute(query)).all()
+    if not rows:
+        return []
+    # The conditional update is what makes the claim ours: a row another sender took between
+    # our read and this write (SQLite has no SKIP LOCKED) no longer matches and is left out.
+    taken = set(
+        (
+            await session.scalars(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.id.in_([d.id for d, _ in rows]),
+                    DeliveryRow.status.in_(OPEN_STATUSES),
+                    DeliveryRow.not_before <= now,
+                )
+                .values(status="sending", not_before=lease_until)
+                .returning(DeliveryRow.id)
+                .execution_options(synchronize_session=False)
+            )
+        ).all()
+    )
+    return [
+        OutboundMessage(
+            delivery_id=delivery.id,
+            subscriber_id=subscriber.id,
+            chat_id=subscriber.chat_id,
+            thread_id=subscriber.thread_id,
+            chat_type=subscriber.chat_type,
+            kind=cast(DeliveryKind, delivery.kind),
+            text=delivery.text,
+            attempts=delivery.attempts,
+            failing_since=delivery.failing_since,
+            buttons=_buttons(delivery.buttons),
+        )
+        for delivery, subscriber in rows
+        if delivery.id in taken
+    ]
+
+
+async def mark_sent(
+    session: AsyncSession, delivery_id: int, *, message_id: int, now: datetime
+) -> None:
+    await session.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.id == delivery_id)
+        .values(
+            status="sent",
+            message_id=message_id,
+            sent_at=now,
+            attempts=DeliveryRow.attempts + 1,
+            failing_since=None,
+        )
+    )
+
+
+async def postpone_delivery(
+    session: AsyncSession,
+    delivery_id: int,
+    *,
+    until: datetime,
+    error: str | None,
+    failed: bool,
+    now: datetime,
+) -> None:
+    """Put a row back in the queue for `until`; `failed` starts or continues its failure streak."""
+    values: dict[str, Any] = {"status": "pending", "not_before": until}
+    if error is not None:
+        values["last_error"] = error[:2000]
+    if failed:
+        values["attempts"] = DeliveryRow.attempts + 1
+        values["failing_since"] = func.coalesce(DeliveryRow.failing_since, now)
+    await session.execute(update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(**values))
+
+
+async def hold_chat_deliveries(
+    session: AsyncSession, subscriber_id: int, *, until: datetime, after_id: int
+) -> None:
+    """Keep a chat's later rows behind one that must wait, so the chat's order holds."""
+    await session.execute(
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.subscriber_id == subscriber_id,
+            DeliveryRow.id > after_id,
+            DeliveryRow.status == "pending",
+            DeliveryRow.not_before < until,
+        )
+        .values(not_before=until)
+    )
+
+
+async def mark_dead(
+    session: AsyncSession, delivery_id: int, *, reason: str, error: str | None, now: datetime
+) -> None:
+    await session.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.id == delivery_id)
+        .values(
+            status="dead",
+            dead_reason=reason[:255],
+            last_error=(error or reason)[:2000],
+            attempts=DeliveryRow.attempts + 1,
+        )
+    )
+
+
+async def stop_chat_deliveries(
+    session: AsyncSession, chat_id: int, *, reason: str, thread_id: int | None = None
+) -> int:
+    """Mark every open row of a chat (or one topic of it) that can no longer be reached dead."""
+    targets = select(SubscriberRow.id).where(SubscriberRow.chat_id == chat_id)
+    if thread_id is not None:
+        targets = targets.where(SubscriberRow.thread_id == thread_id)
+    result = await session.execute(
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.subscriber_id.in_(targets.scalar_subquery()),
+            DeliveryRow.status.in_(OPEN_STATUSES),
+        )
+        .values(status="dead", dead_reason=reason[:255])
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def deactivate_topic(
+    session: AsyncSession, chat_id: int, thread_id: int, *, reason: str, now: datetime
+) -> None:
+    """A deleted forum topic: stop that topic only; the chat's other topics keep going."""
+    await session.execute(
+        update(SubscriberRow)
+        .where(SubscriberRow.chat_id == chat_id, SubscriberRow.thread_id == thread_id)
+        .values(active=False, deactivated_reason=reason[:255], updated_at=now)
+    )
+
+
+async def delivery_counts(session: AsyncSession) -> dict[str, int]:
+    """Rows per status (pending includes rows being sent), for /status."""
+    counts = {"pending": 0, "sent": 0, "dead": 0}
+    rows = await session.execute(
+        select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status)
+    )
+    for status, count in rows:
+        key = "pending" if status == "sending" else status
+        counts[key] = counts.get(key, 0) + int(count)
+    return counts
+
+
+async def dead_reasons(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(DeliveryRow.dead_reason, func.count())
+        .where(DeliveryRow.status == "dead")
+        .group_by(DeliveryRow.dead_reason)
+    )
+    return {str(reason or "unknown"): int(count) for reason, count in rows}
+
+
+async def list_outbox(
+    session: AsyncSession, *, status: str | None = None, limit: int = 50
+) -> list[OutboxLine]:
+    """Most recent rows first, optionally of one status."""
+    query = (
+        select(DeliveryRow, SubscriberRow.chat_id)
+        .join(SubscriberRow, SubscriberRow.id == DeliveryRow.subscriber_id)
+        .order_by(DeliveryRow.id.desc())
+        .limit(limit)
+    )
+    if status:
+        query = query.where(DeliveryRow.status == status)
+    return [
+        OutboxLine(
+            id=row.id,
+            key=row.key,
+            kind=row.kind,
+            status=row.status,
+            chat_id=chat_id,
+            attempts=row.attempts,
+            not_before=row.not_before,
+            reason=row.dead_reason or row.last_error,
+        )
+        for row, chat_id in (await session.execute(query)).all()
+    ]
+
+
+async def sent_message_ids(session: AsyncSession, subscriber_id: int) -> dict[str, int | None]:
+    """Key → Telegram message id of a chat's sent rows (tests and the CLI use it)."""
+    rows = await session.execute(
+        select(DeliveryRow.key, DeliveryRow.message_id).where(
+            DeliveryRow.subscriber_id == subscriber_id, DeliveryRow.status == "sent"
+        )
+    )
+    return {key: message_id for key, message_id in rows}
+
+
+async def story_texts(session: AsyncSession, story_ids: Sequence[int]) -> dict[int, str]:
+    """Titles and summaries of every entry in each story, for filter words."""
+    texts: dict[int, list[str]] = {}
+    if story_ids:
+        rows = await session.execute(
+            select(EntryRow.story_id, EntryRow.title, EntryRow.summary).where(
+                EntryRow.story_id.in_(list(story_ids))
+            )
+        )
+        for story_id, title, summary in rows:
+            texts.setdefault(story_id, []).extend((title, summary))
+    return {story_id: "\n".join(parts) for story_id, parts in texts.items()}
+
+
+# --- per-chat alert cap and digest times (delivery's columns on the subscribers table) -------
+
+
+@dataclass(frozen=True, slots=True)
+class AlertWindow:
+    start: datetime | None
+    sent: int
+    notice_sent: bool
+
+
+async def alert_windows(
+    session: AsyncSession, subscriber_ids: Sequence[int]
+) -> dict[int, AlertWindow]:
+    if not subscriber_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            SubscriberRow.id,
+            SubscriberRow.alert_window_start,
+            SubscriberRow.alerts_in_window,
+            SubscriberRow.cap_notice_sent,
+        ).where(SubscriberRow.id.in_(list(subscriber_ids)))
+    )
+    return {i: AlertWindow(start, sent or 0, bool(notice)) for i, start, sent, notice in rows}
+
+
+async def save_alert_window(session: AsyncSession, subscriber_id: int, window: AlertWindow) -> None:
+    await session.execute(
+        update(SubscriberRow)
+        .where(SubscriberRow.id == subscriber_id)
+        .values(
+            alert_window_start=window.start,
+            alerts_in_window=window.sent,
+            cap_notice_sent=window.notice_sent,
+        )
+    )
+
+
+async def due_digest_subscriber_ids(session: AsyncSession, *, now: datetime) -> list[int]:
+    """Active chats whose digest is due, or whose digest time was never computed."""
+    rows = await session.scalars(
+        select(SubscriberRow.id)
+        .where(
+            SubscriberRow.active.is_(True),
+            or_(
+                SubscriberRow.next_digest_at <= now,
+                and_(SubscriberRow.next_digest_at.is_(None), SubscriberRow.schedule != "off"),
+            ),
+        )
+        .order_by(SubscriberRow.id)
+    )
+    return list(rows.all())
+
+
+async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> frozenset[str]:
+    """Which of `keys` are already in the outbox (any status)."""
+    found: set[str] = set()
+    unique = sorted(set(keys))
+    for start in range(0, len(unique), 900):
+        rows = await session.scalars(
+            select(DeliveryRow.key).where(DeliveryRow.key.in_(unique[start : start + 900]))
+        )
+        found.update(rows.all())
+    return frozenset(found)
+
+
+async def set_digest_times(
+    session: AsyncSession,
+    subscriber_id: int,
+    *,
+    next_at: datetime | None,
+    last_at: datetime | None,
+    now: datetime,
+) -> None:
+    """Record when the chat's next digest is due and up to when the last one covered."""
+    await session.execute(
+        update(SubscriberRow)
+        .where(SubscriberRow.id == subscriber_id)
+        .values(next_digest_at=next_at, last_digest_at=last_at, updated_at=now)
+    )

@@ -1,0 +1,1 @@
+"""The Telegram bot: commands, buttons and admin tools on top of python-telegram-bot."""

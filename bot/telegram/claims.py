@@ -1,0 +1,163 @@
+"""/claims [theme] and /claim ID: what is tracked and the evidence so far."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CommandHandler
+
+from bot.deliver.render import escape, format_time, link, split_message
+from bot.domain import Claim, StoredMatch, Subscriber, Tally
+from bot.storage.claims import claim_tallies, get_claim, list_claims
+from bot.storage.matches import latest_matches
+from bot.storage.subscribers import get_subscriber
+from bot.telegram.chat import AnyHandler, ChatKey, Ctx, chat_key, reply
+from bot.telegram.context import BotContext
+from bot.telegram.keyboards import claim_keyboard, claims_keyboard
+
+STANCE_WORDS = {"supports": "supports", "contradicts": "contradicts", "related": "related"}
+LATEST = 5
+
+
+def tally_line(tally: Tally | None) -> str:
+    tally = tally or Tally()
+    return f"{tally.supports} supporting, {tally.contradicts} contradicting"
+
+
+def render_claim_list(claims: Sequence[Claim], tallies: Mapping[str, Tally]) -> str:
+    lines: list[str] = []
+    theme = None
+    for claim in claims:
+        if claim.theme != theme:
+            theme = claim.theme
+            lines.append(f"\n<b>{escape(theme)}</b>")
+        lines.append(
+            f"<code>{escape(claim.id)}</code> — {escape(claim.label)} "
+            f"<i>({tally_line(tallies.get(claim.id))})</i>"
+        )
+    lines.append("\nOpen one with /claim ID.")
+    return "\n".join(lines).strip()
+
+
+def render_claim(
+    claim: Claim, tally: Tally | None, matches: Sequence[StoredMatch], timezone: str
+) -> str:
+    lines = [
+        f"<b>{escape(claim.id)}</b> · theme <code>{escape(claim.theme)}</code> · {claim.kind}",
+        escape(claim.text),
+    ]
+    if claim.deadline:
+        lines.append(f"Deadline: {claim.deadline.isoformat()}")
+    lines.append(f"Evidence so far: {tally_line(tally)}.")
+    if matches:
+        lines.append("\n<b>Latest developments</b>")
+        for match in matches:
+            lines.append(
+                f"• {link(match.link, match.title)} — {STANCE_WORDS[match.stance]} "
+                f"({format_time(match.published_at, timezone)})"
+            )
+    else:
+        lines.append("No developments yet.")
+    return "\n".join(lines)
+
+
+def find_claim_id(text: str, claim_ids: Sequence[str]) -> tuple[str | None, list[str]]:
+    """The claim id `text` names (any case), or None and the closest ids."""
+    by_lower = {c.lower(): c for c in claim_ids}
+    if text.lower() in by_lower:
+        return by_lower[text.lower()], []
+    close = difflib.get_close_matches(text.lower(), by_lower, n=3, cutoff=0.5)
+    return None, [by_lower[c] for c in close]
+
+
+async def show_claim(ctx: BotContext, update: Update, key: ChatKey, claim_id: str) -> None:
+    """Send one claim in full, with buttons to follow or mute it."""
+    async with ctx.sessions() as session:
+        claim = await get_claim(session, claim_id)
+        if claim is None:
+            await reply(
+                update, f"There is no claim <code>{escape(claim_id)}</code>; /claims lists them."
+            )
+            return
+        tallies = await claim_tallies(session)
+        matches = await latest_matches(session, claim.id, limit=LATEST)
+        subscriber: Subscriber | None = await get_subscriber(
+            session, chat_id=key.chat_id, thread_id=key.thread_id
+        )
+    timezone = subscriber.timezone if subscriber else "UTC"
+    parts = split_message(render_claim(claim, tallies.get(claim.id), matches, timezone))
+    for i, part in enumerate(parts):
+        markup = claim_keyboard(claim, subscriber) if i == len(parts) - 1 else None
+        await reply(update, part, markup)
+
+
+async def show_theme(ctx: BotContext, update: Update, key: ChatKey, theme: str) -> None:
+    async with ctx.sessions() as session:
+        claims = [c for c in await list_claims(session) if c.theme == theme]
+        tallies = await claim_tallies(session)
+        subscriber = await get_subscriber(session, chat_id=key.chat_id, thread_id=key.thread_id)
+    if not claims:
+        await reply(
+            update, f"No claims under <code>{escape(theme)}</code>; /themes lists the themes."
+        )
+        return
+    parts = split_message(render_claim_list(claims, tallies))
+    for i, part in enumerate(parts):
+        markup: InlineKeyboardMarkup | None = (
+            claims_keyboard(claims, subscriber) if i == len(parts) - 1 else None
+        )
+        await reply(update, part, markup)
+
+
+def claim_handlers(ctx: BotContext) -> list[AnyHandler]:
+    async def claims(update: Update, context: Ctx) -> None:
+        wanted = " ".join(context.args or []).strip()
+        async with ctx.sessions() as session:
+            every = await list_claims(session)
+            tallies = await claim_tallies(session)
+        if not every:
+            await reply(update, "No claims are tracked yet.")
+            return
+        if wanted:
+            themes = sorted({c.theme for c in every})
+            by_lower = {t.lower(): t for t in themes}
+            if wanted.lower() not in by_lower:
+                close = difflib.get_close_matches(wanted.lower(), by_lower, n=3, cutoff=0.5)
+                hint = (
+                    (
+                        "Did you mean "
+                        + " or ".join(f"<code>{escape(by_lower[c])}</code>" for c in close)
+                        + "?"
+                    )
+                    if close
+                    else "/themes lists them."
+                )
+                await reply(update, f"There is no theme “{escape(wanted)}”. {hint}")
+                return
+            every = [c for c in every if c.theme == by_lower[wanted.lower()]]
+        for part in split_message(render_claim_list(every, tallies)):
+            await reply(update, part)
+
+    async def claim(update: Update, context: Ctx) -> None:
+        wanted = " ".join(context.args or []).strip()
+        if not wanted:
+            await reply(
+                update, "Use /claim ID, for example /claim trump-xi-visit; /claims lists the ids."
+            )
+            return
+        async with ctx.sessions() as session:
+            ids = [c.id for c in await list_claims(session, include_retired=True)]
+        found, close = find_claim_id(wanted, ids)
+        if found is None:
+            hint = (
+                ("Did you mean " + " or ".join(f"<code>{escape(c)}</code>" for c in close) + "?")
+                if close
+                else "/claims lists them."
+            )
+            await reply(update, f"There is no claim “{escape(wanted)}”. {hint}")
+            return
+        await show_claim(ctx, update, chat_key(update), found)
+
+    return [CommandHandler("claims", claims), CommandHandler("claim", claim)]

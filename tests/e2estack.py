@@ -1,0 +1,160 @@
+"""`claimwatch run` as a subprocess against the local feed server and the stand-in Bot API.
+
+with DeliveryStack(tmp_path, database_url) as stack:
+    stack.serve("/wire.xml", [story(...)])       # before start: the first poll is backlog
+    proc = stack.start()
+    ...
+    stack.stop(proc)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from types import TracebackType
+from xml.sax.saxutils import escape
+
+from botapi import BotApiServer
+from feedserver import FeedServer, rss_document
+
+from bot.storage.db import create_engine, create_sessions
+from bot.storage.subscribers import add_subscription, get_or_create_subscriber
+
+ROOT = Path(__file__).resolve().parents[1]
+CLAIMS = ROOT.parent / "shared" / "claims.yaml"
+TOKEN = "123456789:TEST-token-abcdefghijkl"
+FEEDS = ("/wire.xml", "/agency.xml")
+
+
+def story(slug: str, title: str, summary: str, *, minutes_ago: int = 5) -> str:
+    """One RSS item; the same slug in two feeds is the same development (same link)."""
+    when = format_datetime(datetime.now(UTC) - timedelta(minutes=minutes_ago), usegmt=True)
+    return (
+        f"<item><title>{escape(title)}</title><link>https://news.example.org/{slug}</link>"
+        f"<guid isPermaLink='false'>{slug}</guid><description>{escape(summary)}</description>"
+        f"<pubDate>{when}</pubDate></item>"
+    )
+
+
+RELEVANT = (
+    "visit",
+    "Trump confirms April trip to Beijing for summit with Xi Jinping",
+    "The White House said Trump will travel to China in April to meet Xi Jinping in Beijing.",
+)
+UNRELATED = (
+    "bakery",
+    "Local bakery wins award for sourdough bread",
+    "A bakery in Ohio won a prize.",
+)
+OLD = (
+    "old-visit",
+    "Trump says he may visit Beijing to meet Xi Jinping",
+    "Trump said he would consider a trip to China to meet Xi Jinping in Beijing.",
+)
+
+
+class DeliveryStack:
+    def __init__(self, tmp: Path, database_url: str) -> None:
+        self.tmp = tmp
+        self.database_url = database_url
+        self.feeds = FeedServer()
+        self.botapi = BotApiServer()
+        self.logs: list[Path] = []
+
+    def __enter__(self) -> DeliveryStack:
+        self.feeds.start()
+        self.botapi.start()
+        lines = ["feeds:"]
+        for path in FEEDS:
+            self.serve(path, [])
+            lines += [
+                f"  - url: {self.feeds.url(path)}",
+                f"    name: {path[1:-4].title()}",
+                "    interval: 1s",
+            ]
+        (self.tmp / "feeds.yaml").write_text("\n".join(lines) + "\n")
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.botapi.stop()
+        self.feeds.stop()
+
+    def serve(self, path: str, items: Sequence[str]) -> None:
+        body = rss_document(title=path, items=list(items)).encode()
+        self.feeds.raw(path, body, content_type="application/rss+xml; charset=utf-8")
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("CLAIMWATCH_", "TELEGRAM_"))
+        }
+        env |= {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": self.botapi.url,
+            "CLAIMWATCH_DATABASE_URL": self.database_url,
+            "CLAIMWATCH_FEEDS": str(self.tmp / "feeds.yaml"),
+            "CLAIMWATCH_CLAIMS": str(CLAIMS),
+            "CLAIMWATCH_MATCHER": "lexical",
+            "CLAIMWATCH_TICK_SECONDS": "1",
+            "CLAIMWATCH_ALLOW_PRIVATE_FEEDS": "true",
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+        }
+        return env | extra
+
+    def start(self, **extra: str) -> subprocess.Popen[bytes]:
+        log = self.tmp / f"run-{len(self.logs)}.log"
+        self.logs.append(log)
+        with log.open("wb") as out:
+            return subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"],
+                cwd=self.tmp,
+                env=self.env(**extra),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def stop(self, proc: subprocess.Popen[bytes]) -> None:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def output(self) -> str:
+        return "\n".join(log.read_text(errors="replace") for log in self.logs)
+
+    def wait_polls(self, count: int, *, timeout: float = 60.0) -> None:
+        """Wait until every feed has been requested `count` more times."""
+        start = {path: len(self.feeds.hits(path)) for path in FEEDS}
+        deadline = time.monotonic() + timeout
+        while any(len(self.feeds.hits(p)) < start[p] + count for p in FEEDS):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"feeds were not polled; bot output:\n{self.output()[-3000:]}")
+            time.sleep(0.1)
+
+    def subscribe(self, chat_ids: Sequence[int]) -> None:
+        asyncio.run(self._subscribe(chat_ids))
+
+    async def _subscribe(self, chat_ids: Sequence[int]) -> None:
+        engine = create_engine(self.database_url)
+        sessions = create_sessions(engine)
+        now = datetime.now(UTC) - timedelta(minutes=1)
+        async with sessions.begin() as session:
+            for chat_id in chat_ids:
+                sub = await get_or_create_subscriber(
+                    session, chat_id=chat_id, thread_id=0, chat_type="private", title=None, now=now
+                )
+                await add_subscription(session, sub.id, "all", now=now)
+        await engine.dispose()

@@ -1,0 +1,151 @@
+"""fetch against the local feed server: headers sent, limits held, errors in one sentence."""
+
+from __future__ import annotations
+
+import ipaddress
+import zlib
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from feedserver import FeedServer, Reply, rss_document, rss_item
+
+from bot.config import load_settings
+from bot.errors import FetchError, UnsafeFeedError
+from bot.ingest.fetch import FetchLimits, StatusError, create_client, fetch_feed
+from bot.ingest.safety import ensure_public_url, is_public_address
+
+LIMITS = FetchLimits(connect_seconds=2, total_seconds=1.5)
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as running:
+        yield running
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    settings = load_settings(CLAIMWATCH_CONTACT_URL="https://ops.example.org/claimwatch")
+    async with create_client(settings, limits=LIMITS) as http:
+        yield http
+
+
+async def test_user_agent_names_a_contact_and_validators_are_sent(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    server.feed("/f.xml", items=2)
+    first = await fetch_feed(client, server.url("/f.xml"), limits=LIMITS)
+    assert first.status == 200 and first.body and first.etag and first.last_modified
+
+    second = await fetch_feed(
+        client,
+        server.url("/f.xml"),
+        etag=first.etag,
+        last_modified=first.last_modified,
+        limits=LIMITS,
+    )
+
+    assert second.status == 304 and second.body is None
+    request = server.hits("/f.xml")[1]
+    assert "https://ops.example.org/claimwatch" in request.headers["user-agent"]
+    assert request.headers["if-none-match"] == first.etag
+    assert request.headers["if-modified-since"] == first.last_modified
+    assert "gzip" in request.headers["accept-encoding"]
+
+
+async def test_deflate_bodies_with_and_without_zlib_header(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    document = rss_document(title="d", items=[rss_item(1)]).encode()
+    raw = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    server.routes["/zlib.xml"] = lambda _r: _reply(zlib.compress(document), "deflate")
+    server.routes["/raw.xml"] = lambda _r: _reply(raw.compress(document) + raw.flush(), "deflate")
+    for path in ("/zlib.xml", "/raw.xml"):
+        result = await fetch_feed(client, server.url(path), limits=LIMITS)
+        assert result.body == document
+
+
+def _reply(body: bytes, encoding: str) -> Reply:
+    return Reply(200, {"Content-Encoding": encoding, "Content-Type": "application/xml"}, body)
+
+
+async def test_corrupt_gzip_is_an_error(server: FeedServer, client: httpx.AsyncClient) -> None:
+    server.routes["/bad.gz"] = lambda _r: _reply(b"\x1f\x8b not really gzip", "gzip")
+    with pytest.raises(FetchError, match="the gzip body is corrupt"):
+        await fetch_feed(client, server.url("/bad.gz"), limits=LIMITS)
+
+
+async def test_body_cap_holds_for_plain_and_compressed_bodies(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    small = FetchLimits(total_seconds=5, max_bytes=64 * 1024)
+    server.raw("/big.xml", b"x" * (100 * 1024))
+    server.gzip_bomb("/bomb.xml", size=1024 * 1024)
+    for path in ("/big.xml", "/bomb.xml"):
+        with pytest.raises(FetchError, match="larger than 0.0625 MiB"):
+            await fetch_feed(client, server.url(path), limits=small)
+
+
+async def test_status_errors_carry_status_and_retry_after(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    server.status("/limited.xml", 429, {"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"})
+    with pytest.raises(StatusError) as caught:
+        await fetch_feed(client, server.url("/limited.xml"), limits=LIMITS)
+    assert caught.value.status == 429
+    assert caught.value.retry_after == "Wed, 21 Oct 2026 07:28:00 GMT"
+    assert str(caught.value) == "fetch: HTTP 429 Too Many Requests"
+
+
+async def test_connection_refused_is_one_sentence(client: httpx.AsyncClient) -> None:
+    with FeedServer() as gone:
+        url = gone.url("/feed.xml")
+    with pytest.raises(FetchError, match=r"^fetch: cannot connect"):
+        await fetch_feed(client, url, limits=LIMITS)
+
+
+async def test_redirect_to_another_scheme_is_refused(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    server.redirect("/ftp.xml", "ftp://files.example.org/feed.xml")
+    with pytest.raises(FetchError, match="unsupported address"):
+        await fetch_feed(client, server.url("/ftp.xml"), limits=LIMITS)
+
+
+async def test_private_addresses_are_refused_at_every_hop(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    server.feed("/f.xml")
+    with pytest.raises(UnsafeFeedError, match="local or private address"):
+        await fetch_feed(client, server.url("/f.xml"), limits=LIMITS, allow_private=False)
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("url", "refused"),
+    [
+        ("http://127.0.0.1/feed", True),
+        ("http://localhost:8080/feed", True),
+        ("http://10.1.2.3/feed", True),
+        ("http://192.168.0.10/feed", True),
+        ("http://169.254.169.254/latest/meta-data", True),
+        ("http://[::1]/feed", True),
+        ("http://[::ffff:127.0.0.1]/feed", True),
+        ("http://224.0.0.1/feed", True),
+        ("http://0.0.0.0/feed", True),
+        ("http://8.8.8.8/feed", False),
+        ("http://[2606:4700::1111]/feed", False),
+    ],
+)
+async def test_address_safety(url: str, refused: bool) -> None:
+    if refused:
+        with pytest.raises(UnsafeFeedError):
+            await ensure_public_url(url)
+    else:
+        await ensure_public_url(url)
+
+
+def test_public_address_table() -> None:
+    assert is_public_address(ipaddress.ip_address("93.184.216.34"))
+    assert not is_public_address(ipaddress.ip_address("fd00::1"))

@@ -1,0 +1,137 @@
+"""Subscribing by command and by button, /themes, /mysubs, /claims and /claim."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from botapi import BotApiServer
+from botharness import RunningBot, running_bot, seed_claims
+
+from bot.domain import Subscription
+
+
+@pytest.fixture
+def botapi() -> Iterator[BotApiServer]:
+    with BotApiServer() as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(botapi: BotApiServer, sqlite_url: str) -> AsyncIterator[RunningBot]:
+    async with running_bot(botapi, sqlite_url) as running:
+        await seed_claims(running.sessions)
+        yield running
+
+
+async def test_subscribe_to_themes_claims_and_all_in_any_case(bot: RunningBot) -> None:
+    [answer] = await bot.say("/subscribe US-China trump-xi-visit all", chat_id=42)
+    assert answer.text.splitlines() == [
+        "Subscribed to theme <code>us-china</code>.",
+        "Subscribed to claim <code>trump-xi-visit</code>.",
+        "Subscribed to all claims.",
+    ]
+    sub = await bot.subscriber(42)
+    assert sub is not None
+    assert set(sub.subscriptions) == {
+        Subscription("theme", "us-china"),
+        Subscription("claim", "trump-xi-visit"),
+        Subscription("all"),
+    }
+    [again] = await bot.say("/subscribe us-china", chat_id=42)
+    assert again.text == "Already subscribed to theme <code>us-china</code>."
+
+
+async def test_unknown_names_get_the_closest_valid_ones(bot: RunningBot) -> None:
+    [answer] = await bot.say("/subscribe us-chna zzzzzz", chat_id=42)
+    lines = answer.text.splitlines()
+    assert lines[0].startswith("I don't know “us-chna”; did you mean <code>us-china</code>")
+    assert lines[1] == "I don't know “zzzzzz”; see /themes and /claims for the names."
+    sub = await bot.subscriber(42)
+    assert sub is not None and sub.subscriptions == ()
+
+
+async def test_unsubscribe(bot: RunningBot) -> None:
+    await bot.say("/subscribe us-china trump-xi", chat_id=42)
+    [answer] = await bot.say("/unsubscribe us-china no-us-china-war", chat_id=42)
+    assert answer.text.splitlines() == [
+        "Unsubscribed from theme <code>us-china</code>.",
+        "This chat was not subscribed to claim <code>no-us-china-war</code>.",
+    ]
+    [menu] = await bot.say("/unsubscribe", chat_id=42)
+    assert menu.buttons == [("✕ trump-xi", "unsub:theme:trump-xi")]
+    assert await bot.press(menu, "trump-xi") == "Unsubscribed from theme trump-xi."
+    sub = await bot.subscriber(42)
+    assert sub is not None and sub.subscriptions == ()
+    assert menu.buttons == []  # the pressed button went away
+    [nothing] = await bot.say("/unsubscribe all", chat_id=42)
+    assert nothing.text == "This chat follows nothing."
+
+
+async def test_subscribe_without_arguments_offers_buttons_that_toggle(bot: RunningBot) -> None:
+    [menu] = await bot.say("/subscribe", chat_id=42)
+    assert await bot.press(menu, "sub:theme:trump-xi") == "Subscribed to theme trump-xi."
+    assert ("✓ trump-xi (1) — unsubscribe", "unsub:theme:trump-xi") in menu.buttons
+    assert await bot.press(menu, "unsub:theme:trump-xi") == "Unsubscribed from theme trump-xi."
+    assert ("+ trump-xi (1)", "sub:theme:trump-xi") in menu.buttons
+    sub = await bot.subscriber(42)
+    assert sub is not None and sub.subscriptions == ()
+
+
+async def test_themes_list_counts_and_opens_a_theme(bot: RunningBot) -> None:
+    [themes] = await bot.say("/themes", chat_id=42)
+    assert "<code>us-china</code> — 2" in themes.text
+    before = len(bot.server.sent(42))
+    await bot.press(themes, "theme:us-china")
+    [listing] = (await bot.server.wait_for_messages(before + 1, 42))[before:]
+    assert "no-us-china-war" in listing.text and "trump-xi-visit" not in listing.text
+    assert await bot.press(listing, "sub:claim:no-us-china-war") == (
+        "Subscribed to claim no-us-china-war."
+    )
+
+
+async def test_mysubs_shows_subscriptions_and_every_setting(bot: RunningBot) -> None:
+    await bot.say("/subscribe trump-xi", chat_id=42)
+    await bot.say("/filter add Olympics", chat_id=42)
+    [answer] = await bot.say("/mysubs", chat_id=42)
+    for expected in (
+        "theme <code>trump-xi</code>",
+        "<b>Mode:</b> instant",
+        "<b>Digest:</b> daily 08:00",
+        "<b>Timezone:</b> UTC",
+        "<b>Quiet hours:</b> off",
+        "“olympics”",
+    ):
+        assert expected in answer.text
+
+
+async def test_claims_list_escapes_and_filters_by_theme(bot: RunningBot) -> None:
+    [listing] = await bot.say("/claims", chat_id=42)
+    assert "Russia &lt;depends&gt; on China" in listing.text
+    assert "0 supporting, 0 contradicting" in listing.text
+    [theme] = await bot.say("/claims trump-xi", chat_id=42)
+    assert "trump-xi-visit" in theme.text and "us-china-detente" not in theme.text
+    [wrong] = await bot.say("/claims trump", chat_id=42)
+    assert wrong.text.startswith("There is no theme “trump”. Did you mean <code>trump-xi</code>")
+
+
+async def test_claim_shows_one_claim_with_follow_and_mute_buttons(bot: RunningBot) -> None:
+    [claim] = await bot.say("/claim TRUMP-XI-VISIT", chat_id=42)
+    assert "Trump visits Beijing in April." in claim.text
+    assert "No developments yet." in claim.text
+    assert await bot.press(claim, "mute:trump-xi-visit") == (
+        "Muted trump-xi-visit: no more alerts or digest items about it here."
+    )
+    sub = await bot.subscriber(42)
+    assert sub is not None and Subscription("mute", "trump-xi-visit") in sub.subscriptions
+    [missing] = await bot.say("/claim trump-xi-vist", chat_id=42)
+    assert "Did you mean <code>trump-xi-visit</code>?" in missing.text
+    [bare] = await bot.say("/claim", chat_id=42)
+    assert bare.text.startswith("Use /claim ID")
+
+
+async def test_alert_buttons_open_a_claim(bot: RunningBot) -> None:
+    # An alert's "open claim" button carries claim:<id>; pressing it shows the claim.
+    bot.server.push_callback("claim:us-china-detente", chat_id=42)
+    [shown] = await bot.server.wait_for_messages(1, 42)
+    assert "Washington and Beijing ease tensions." in shown.text
