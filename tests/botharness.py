@@ -107,7 +107,7 @@ async def running_bot(
     engine = create_engine(database_url)
     sessions = create_sessions(engine)
     async with httpx.AsyncClient() as http:
-        context = BotContext(settings=settings, sessions=sessions, http=http, poll_now=poll_now)
+        context = BotContext(settings=settings, sessions=sessions, client=http, poll_now=poll_now)
         app = build_application(settings, context)
         await start_bot(app, settings, poll_timeout=1)
         try:

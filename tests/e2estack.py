@@ -68,6 +68,7 @@ class DeliveryStack:
         self.feeds = FeedServer()
         self.botapi = BotApiServer()
         self.logs: list[Path] = []
+        self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> DeliveryStack:
         self.feeds.start()
@@ -94,6 +95,7 @@ class DeliveryStack:
         self.feeds.raw(path, body, content_type="application/rss+xml; charset=utf-8")
 
     def env(self, **extra: str) -> dict[str, str]:
+        """The bot's environment; TELEGRAM_BOT_TOKEN="" runs it in console mode."""
         env = {
             k: v for k, v in os.environ.items() if not k.startswith(("CLAIMWATCH_", "TELEGRAM_"))
         }
@@ -109,19 +111,26 @@ class DeliveryStack:
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
         }
-        return env | extra
+        env |= extra
+        return {k: v for k, v in env.items() if v != ""}
 
     def start(self, **extra: str) -> subprocess.Popen[bytes]:
         log = self.tmp / f"run-{len(self.logs)}.log"
         self.logs.append(log)
         with log.open("wb") as out:
-            return subprocess.Popen(
+            self.proc = subprocess.Popen(
                 [sys.executable, "-m", "bot", "run"],
                 cwd=self.tmp,
                 env=self.env(**extra),
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
+        return self.proc
+
+    def check_running(self) -> None:
+        """Fail at once, with the bot's output, if the bot has exited."""
+        if self.proc is not None and self.proc.poll() is not None:
+            raise AssertionError(f"the bot exited early:\n{self.output()[-4000:]}")
 
     def stop(self, proc: subprocess.Popen[bytes]) -> None:
         if proc.poll() is None:
@@ -140,6 +149,7 @@ class DeliveryStack:
         start = {path: len(self.feeds.hits(path)) for path in FEEDS}
         deadline = time.monotonic() + timeout
         while any(len(self.feeds.hits(p)) < start[p] + count for p in FEEDS):
+            self.check_running()
             if time.monotonic() > deadline:
                 raise AssertionError(f"feeds were not polled; bot output:\n{self.output()[-3000:]}")
             time.sleep(0.1)

@@ -79,7 +79,9 @@ def test_poll_once_prints_a_row_per_feed(workdir: Path, server: FeedServer) -> N
 
 
 def test_poll_refuses_an_invalid_feeds_file(workdir: Path) -> None:
-    (workdir / "feeds.yaml").write_text("feeds:\n  - url: https://a.example.org/rss\n    every: 5m\n")
+    (workdir / "feeds.yaml").write_text(
+        "feeds:\n  - url: https://a.example.org/rss\n    every: 5m\n"
+    )
     result = claimwatch(workdir, "poll", "--once")
     assert result.returncode == 2
     assert "feeds.yaml:3: unknown key 'every'" in result.stderr

@@ -17,6 +17,7 @@ from bot.storage.models import DeliveryRow, SubscriberRow
 def wait_until(check: object, *, timeout: float, what: str, stack: DeliveryStack) -> None:
     deadline = time.monotonic() + timeout
     while not check():  # type: ignore[operator]
+        stack.check_running()
         if time.monotonic() > deadline:
             raise AssertionError(
                 f"timed out waiting for {what}; bot output:\n{stack.output()[-4000:]}"
@@ -123,6 +124,35 @@ def test_killed_mid_delivery_every_planned_message_arrives_and_only_in_flight_on
     received = Counter(m.chat_id for m in stack.botapi.sent())
     assert set(received) == set(chats)
     repeated = {chat for chat, n in received.items() if n > 1}
+    print("DIAG", len(delivered_before), len(in_flight), len(repeated))
     # Only a message in flight at the kill can arrive twice, and never more than twice.
     assert repeated <= in_flight
     assert max(received.values()) <= 2
+
+
+def test_console_mode_prints_the_alert(tmp_path: Path, database_url: str) -> None:
+    with DeliveryStack(tmp_path, database_url) as stack:
+        stack.serve("/wire.xml", [story(*OLD, minutes_ago=60)])
+        proc = stack.start(TELEGRAM_BOT_TOKEN="")
+        try:
+            stack.wait_polls(2)
+            stack.serve("/wire.xml", [story(*OLD, minutes_ago=60), story(*RELEVANT)])
+            wait_until(
+                lambda: "https://news.example.org/visit" in stack.output(),
+                timeout=30,
+                what="the printed alert",
+                stack=stack,
+            )
+            stack.wait_polls(2)
+        finally:
+            stack.stop(proc)
+    printed = stack.output()
+    assert (
+        printed.count(
+            "Trump confirms April trip to Beijing for summit with Xi Jinping (https://news.example.org/visit)"
+        )
+        == 1
+    )
+    assert "[Open claim] [Mute this claim]" in printed
+    assert "may visit Beijing" not in printed  # backlog is never alerted
+    assert stack.botapi.sent() == []

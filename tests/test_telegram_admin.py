@@ -8,9 +8,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from botapi import BotApiServer
-from botharness import OPERATOR, TOKEN, RunningBot, running_bot
+from botharness import NOW, OPERATOR, TOKEN, RunningBot, running_bot
 
 from bot.storage.feeds import list_feeds
+from bot.storage.state import set_state
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Test &amp; News</title>
 <link>http://example.org/</link><description>d</description>
@@ -124,3 +125,12 @@ async def test_errors_are_logged_told_to_operators_without_the_token(
     assert "RuntimeError" in report.text and "&lt;token&gt;" in report.text
     assert TOKEN not in report.text
     assert TOKEN not in caplog.text and "RuntimeError" in caplog.text
+
+
+async def test_status_shows_the_last_tick(bot: RunningBot) -> None:
+    async with bot.sessions.begin() as session:
+        await set_state(
+            session, "last_tick", {"at": NOW.isoformat(), "summary": "2 feeds, 3 new"}, now=NOW
+        )
+    [status] = await bot.say("/status", chat_id=OPERATOR)
+    assert "Last tick: " in status.text and "ago — 2 feeds, 3 new" in status.text

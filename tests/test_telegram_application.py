@@ -76,3 +76,13 @@ async def test_webhook_mode_accepts_only_telegrams_secret(
         [answer] = await botapi.wait_for_messages(1, 42)
     assert "/subscribe" in answer.text
     assert len(botapi.sent(42)) == 1  # the refused posts were never handled
+
+
+async def test_a_flood_wait_delays_the_answer_but_does_not_lose_it(
+    botapi: BotApiServer, sqlite_url: str
+) -> None:
+    async with running_bot(botapi, sqlite_url) as bot:
+        botapi.rate_limit("sendMessage", retry_after=1)
+        [answer] = await bot.say("/help", chat_id=42)
+    assert answer.text.startswith("<b>Commands</b>")
+    assert botapi.calls["sendMessage"] == 2  # refused once with 429, then sent

@@ -6,9 +6,13 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from botapi import BotApiServer
-from botharness import RunningBot, running_bot, seed_claims
+from botharness import NOW, RunningBot, running_bot, seed_claims
 
-from bot.domain import Subscription
+from bot.domain import Evidence, FeedSpec, Match, ParsedEntry, Stance, Subscription
+from bot.storage.entries import store_entries
+from bot.storage.feeds import add_feed
+from bot.storage.matches import save_match
+from bot.storage.stories import attach_entry, create_story
 
 
 @pytest.fixture
@@ -135,3 +139,45 @@ async def test_alert_buttons_open_a_claim(bot: RunningBot) -> None:
     bot.server.push_callback("claim:us-china-detente", chat_id=42)
     [shown] = await bot.server.wait_for_messages(1, 42)
     assert "Washington and Beijing ease tensions." in shown.text
+
+
+async def seed_development(bot: RunningBot, *, claim_id: str, title: str, stance: Stance) -> None:
+    """A stored news item matched to a claim, as the pipeline leaves it."""
+    async with bot.sessions.begin() as session:
+        feed = await add_feed(
+            session, FeedSpec(url="http://example.org/rss"), origin="cli", now=NOW
+        )
+        parsed = ParsedEntry(
+            identity="g1", title=title, summary="", link="http://example.org/a?x=1&y=2",
+            guid="g1", published_at=NOW,
+        )  # fmt: skip
+        [entry] = await store_entries(session, feed.id, [parsed], now=NOW, backlog=False)
+        story = await create_story(session, link=entry.link, title=title, fingerprint="", now=NOW)
+        await attach_entry(session, entry.id, story.id, now=NOW)
+        why = Evidence(sentence=title, matched_text=title, shared_words=("visit",),
+                       lexical=0.8, semantic=0.7)  # fmt: skip
+        match = Match(claim_id=claim_id, score=0.8, level="alert", stance=stance,
+                      confidence=0.9, why=why)  # fmt: skip
+        await save_match(session, story_id=story.id, entry_id=entry.id, match=match,
+                         claim_version=1, is_backlog=False, now=NOW)  # fmt: skip
+
+
+async def test_claim_shows_its_latest_developments_and_tally(bot: RunningBot) -> None:
+    await seed_development(
+        bot, claim_id="trump-xi-visit", title="Trump <lands> in Beijing", stance="supports"
+    )
+    [claim] = await bot.say("/claim trump-xi-visit", chat_id=42)
+    assert "Evidence so far: 1 supporting, 0 contradicting." in claim.text
+    assert '<a href="http://example.org/a?x=1&amp;y=2">Trump &lt;lands&gt; in Beijing</a>' in (
+        claim.text
+    )
+    assert "supports" in claim.text
+    [listing] = await bot.say("/claims trump-xi", chat_id=42)
+    assert "1 supporting, 0 contradicting" in listing.text
+
+
+async def test_very_long_answers_are_split_not_refused(bot: RunningBot) -> None:
+    words = " ".join(f"nonsense-word-{n:03d}" for n in range(120))
+    answers = await bot.say(f"/subscribe {words}", chat_id=42, expect=2)
+    assert answers[0].text.startswith("I don't know “nonsense-word-000”")
+    assert all(len(m.text) <= 4096 for m in answers)

@@ -37,7 +37,7 @@ def configure_logging(settings: Settings, *, verbose: bool = False) -> None:
         stream=sys.stderr,
     )
     # httpx logs request URLs at INFO, and Bot API URLs carry the token.
-    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Application"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "alembic", "telegram.ext.Application"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.db import Sessions
+from bot.storage.deliveries import mark_many_sent
 
 Write = Callable[[AsyncSession], Awaitable[object]]
 
@@ -26,6 +28,7 @@ class OutboxWriter:
         self._sessions = sessions
         self._batch = batch
         self._queue: asyncio.Queue[tuple[Write, asyncio.Future[None]]] = asyncio.Queue()
+        self._sent: list[tuple[int, int]] = []  # (delivery id, message id) waiting to be written
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> OutboxWriter:
@@ -49,6 +52,20 @@ class OutboxWriter:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         await self._queue.put((operation, done))
         await done
+
+    async def mark_sent(self, delivery_id: int, message_id: int, *, now: datetime) -> None:
+        """Record a send; the batch writes all sends it holds in a single statement."""
+        self._sent.append((delivery_id, message_id))
+
+        taken: list[tuple[int, int]] = []
+
+        async def flush(session: AsyncSession) -> None:
+            # Keeps what it took, so a retry after a failed batch writes those pairs again.
+            taken.extend(self._sent)
+            self._sent.clear()
+            await mark_many_sent(session, taken, now=now)
+
+        await self.write(flush)
 
     async def _run(self) -> None:
         while True:

@@ -24,7 +24,7 @@ from bot.storage.deliveries import (
     add_deliveries,
     alert_windows,
     existing_keys,
-    save_alert_window,
+    save_alert_windows,
     story_texts,
 )
 from bot.storage.matches import mark_matches_planned, unplanned_matches
@@ -158,6 +158,5 @@ async def plan_deliveries(sessions: Sessions, *, now: datetime, settings: Settin
                 now=now,
             )
             added += await add_deliveries(session, plan.deliveries, now=now)
-            for subscriber_id, window in plan.windows.items():
-                await save_alert_window(session, subscriber_id, window)
+            await save_alert_windows(session, plan.windows)
             await mark_matches_planned(session, [m.id for m in matches], now=now)

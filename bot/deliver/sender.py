@@ -38,7 +38,6 @@ from bot.storage.deliveries import (
     deactivate_topic,
     hold_chat_deliveries,
     mark_dead,
-    mark_sent,
     postpone_delivery,
     stop_chat_deliveries,
 )
@@ -210,7 +209,9 @@ class _Run:
             await bucket.acquire()
             outcome = await self.deliver(message, chat_id)
             if isinstance(outcome, _Done):
-                await self.writer.write(self._sent(message, outcome.message_id))
+                await self.writer.mark_sent(
+                    message.delivery_id, outcome.message_id, now=self.clock()
+                )
                 self.report.sent += 1
                 continue
             if isinstance(outcome, _Gone):
@@ -245,12 +246,6 @@ class _Run:
         self.report.dead += 1
         log.warning("delivery %s is dead: %s", message.delivery_id, reason)
         return True
-
-    def _sent(self, message: OutboundMessage, message_id: int) -> Write:
-        async def write(session: AsyncSession) -> None:
-            await mark_sent(session, message.delivery_id, message_id=message_id, now=self.clock())
-
-        return write
 
     def _gone(self, message: OutboundMessage, chat_id: int, outcome: _Gone) -> Write:
         async def write(session: AsyncSession) -> None:
@@ -304,7 +299,7 @@ async def send_pending(
     settings: Settings,
     clock: Callable[[], datetime],
     pacer: ChatPacer | None = None,
-    concurrency: int = 64,
+    concurrency: int = 8,
     batch: int = 500,
     lease: timedelta = LEASE,
 ) -> SendReport:

@@ -16,6 +16,10 @@ from bot.ingest.normalize import normalize_entry, plain_text
 
 log = logging.getLogger(__name__)
 
+# feedparser asks for libxml2's SAX driver first; it is not installed, and the failed import
+# searches sys.path on every parse. Go straight to the standard expat reader.
+feedparser.api.PREFERRED_XML_PARSERS = []
+
 # Bozo reasons feedparser recovers from completely; anything else is logged but kept
 # when entries came out of it.
 _HARMLESS = (
@@ -46,7 +50,14 @@ def parse_feed(
     if content_type:
         headers["content-type"] = content_type
     try:
-        result: Any = feedparser.parse(io.BytesIO(body), response_headers=headers)
+        # Our own normalizer turns every field into plain text, so feedparser's HTML
+        # sanitizing and link rewriting inside content would be wasted work.
+        result: Any = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
     except Exception as err:  # feedparser bugs on hostile input must stay this feed's problem
         raise ParseError(url, f"parse: feedparser failed ({type(err).__name__})") from err
     raw_entries = list(result.get("entries") or ())

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 # A claimed feed is skipped by other ticks this long; a crash mid-poll frees it after that.
 LEASE = timedelta(minutes=10)
 SAMPLE_TITLES = 5
+# Concurrent poll writes on PostgreSQL; below the engine's pool of 10 + 10 overflow.
+WRITERS = 8
 
 
 async def poll_feeds(
@@ -69,11 +71,11 @@ async def poll_feeds(
     host_gates: defaultdict[str, asyncio.Semaphore] = defaultdict(
         lambda: asyncio.Semaphore(settings.per_host_limit)
     )
-    # One writer at a time: SQLite allows a single writer, and writes are short.
-    write_lock = asyncio.Lock()
+    write_gate = _write_gate(sessions)
 
     async def run(feed: Feed) -> tuple[FeedPollResult, list[Entry]]:
-        async with gate, host_gates[httpx.URL(feed.url).host]:
+        # Host gate first: a task waiting on a busy host must not hold a global slot.
+        async with host_gates[httpx.URL(feed.url).host], gate:
             return await poll_feed(
                 sessions,
                 feed,
@@ -81,13 +83,21 @@ async def poll_feeds(
                 settings=settings,
                 now=now,
                 limits=limits,
-                write_lock=write_lock,
+                write_gate=write_gate,
             )
 
     outcomes = await asyncio.gather(*(run(feed) for feed in feeds))
     results = tuple(result for result, _ in outcomes)
     new = tuple(entry for _, entries in outcomes for entry in entries)
     return PollReport(results=results, new_entries=new)
+
+
+def _write_gate(sessions: Sessions) -> asyncio.Semaphore:
+    """SQLite has one writer at a time, so writes queue here instead of on its busy lock;
+    PostgreSQL takes several at once (within the connection pool)."""
+    bind = sessions.kw.get("bind")
+    sqlite = bind is None or bind.dialect.name == "sqlite"
+    return asyncio.Semaphore(1 if sqlite else WRITERS)
 
 
 async def poll_feed(
@@ -98,7 +108,7 @@ async def poll_feed(
     settings: Settings,
     now: datetime,
     limits: FetchLimits | None = None,
-    write_lock: asyncio.Lock | None = None,
+    write_gate: asyncio.Semaphore | None = None,
 ) -> tuple[FeedPollResult, list[Entry]]:
     """Fetch, parse and store one feed; any failure becomes data on its row."""
     started = time.monotonic()
@@ -134,7 +144,7 @@ async def poll_feed(
     else:
         assert fetched is not None
         update = success_update(feed, fetched, parsed, now=now)
-    new = await _store(sessions, feed, parsed, update, now=now, write_lock=write_lock)
+    new = await _store(sessions, feed, parsed, update, now=now, write_gate=write_gate)
     if isinstance(new, FeedError):
         error, new = new, []
     seconds = time.monotonic() - started
@@ -158,11 +168,11 @@ async def _store(
     update: FeedUpdate,
     *,
     now: datetime,
-    write_lock: asyncio.Lock | None,
+    write_gate: asyncio.Semaphore | None,
 ) -> list[Entry] | FeedError:
-    lock = write_lock or asyncio.Lock()
+    gate = write_gate or asyncio.Semaphore(1)
     try:
-        async with lock, sessions.begin() as session:
+        async with gate, sessions.begin() as session:
             new: list[Entry] = []
             if parsed is not None:
                 new = await store_entries(

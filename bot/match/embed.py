@@ -40,7 +40,7 @@ def model_path() -> Path:
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 on the CPU, batched; loading takes a few seconds, so do it once."""
 
-    def __init__(self, path: Path | None = None, *, batch_size: int = 64) -> None:
+    def __init__(self, path: Path | None = None, *, batch_size: int = 16) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:

@@ -1,11 +1,16 @@
-"""The signals of one (item, claim) pair: semantic similarity, BM25, keyword gates, cue words."""
+"""The signals of (item, claim) pairs: semantic similarity, BM25, keyword gates, cue words.
+
+Signals are computed as arrays over all claims at once; Features objects are built only for the
+pairs worth reporting, so a thousand claims cost little more than a dozen.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.domain import Claim
 from bot.match.embed import Embedder, Vectors
@@ -14,7 +19,8 @@ from bot.match.lexical import LexicalIndex
 from bot.match.tokens import KeywordView, split_sentences
 
 MAX_SENTENCES = 6
-HYPOTHESIS_KINDS = ("claim", "support", "contradict")
+Floats = npt.NDArray[np.float64]
+Flags = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,13 +36,14 @@ class ItemText:
         return f"{self.title}. {self.summary}" if self.summary else self.title
 
     def units(self) -> list[str]:
-        """The title, the first sentences of the summary, and the whole item."""
-        sentences = split_sentences(self.summary)[:MAX_SENTENCES]
-        return [self.title, *sentences, self.text] if sentences else [self.title]
+        """The title and the first sentences of the summary, each embedded on its own."""
+        return [self.title, *split_sentences(self.summary)[:MAX_SENTENCES]]
 
 
 @dataclass(frozen=True, slots=True)
 class Features:
+    """Everything known about one (item, claim) pair."""
+
     english: bool
     semantic: float  # best cosine of any unit with the claim or any hypothesis
     semantic_support: float
@@ -52,127 +59,151 @@ class Features:
     best_hypothesis: str
 
 
+@dataclass(frozen=True, slots=True)
+class Surface:
+    """The cheap signals of one item against every claim (arrays in claim order)."""
+
+    english: bool
+    view: KeywordView
+    lexical: Floats
+    gate: Floats
+    vetoed: Flags
+    shared: dict[int, list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Semantic:
+    """The model's view of one item: per-claim maxima and, per hypothesis, the best unit."""
+
+    units: list[str]
+    best: Floats
+    support: Floats
+    contradict: Floats
+    per_hypothesis: Floats
+    unit_of_hypothesis: npt.NDArray[np.int64]
+
+
 class ClaimSpace:
-    """The claims with their hypotheses embedded once; items are compared against it in batches."""
+    """The claims with their keyword index and hypothesis vectors, prepared once."""
 
     def __init__(self, claims: Sequence[Claim], embedder: Embedder | None) -> None:
         self.claims = list(claims)
         self.embedder = embedder
         self.lexical = LexicalIndex(self.claims)
+        self._index_keywords()
         texts: list[str] = []
-        owners: list[int] = []
         kinds: list[int] = []
         starts: list[int] = []
-        for index, claim in enumerate(self.claims):
+        for claim in self.claims:
             starts.append(len(texts))
             for kind, group in enumerate(((claim.text,), claim.supports, claim.contradicts)):
                 texts += group
-                owners += [index] * len(group)
                 kinds += [kind] * len(group)
         self.hypotheses = texts
-        self.owners = np.asarray(owners, dtype=np.int64)
         self.kinds = np.asarray(kinds, dtype=np.int64)
         self.starts = np.asarray(starts, dtype=np.int64)
+        self.ends = np.asarray([*starts[1:], len(texts)], dtype=np.int64)
         self.vectors: Vectors | None = embedder.encode(texts) if embedder and texts else None
 
-    def features(
-        self,
-        items: Sequence[ItemText],
-        *,
-        worth_embedding: Callable[[Sequence[Features]], bool] | None = None,
-    ) -> list[list[Features]]:
-        """One row per item, one Features per claim in claim order.
+    def _index_keywords(self) -> None:
+        # keyword -> ids of the (claim, group) pairs it belongs to; checked once per item.
+        self.group_keywords: dict[str, list[int]] = {}
+        owners: list[int] = []
+        for c, claim in enumerate(self.claims):
+            for group in claim.keywords_all:
+                for word in set(group):
+                    self.group_keywords.setdefault(word, []).append(len(owners))
+                owners.append(c)
+        self.group_owner = np.asarray(owners, dtype=np.int64)
+        self.groups_per_claim = np.bincount(self.group_owner, minlength=len(self.claims))
+        self.none_keywords: dict[str, list[int]] = {}
+        for c, claim in enumerate(self.claims):
+            for word in set(claim.keywords_none):
+                self.none_keywords.setdefault(word, []).append(c)
 
-        `worth_embedding` sees an item's lexical-only row and says whether the model should read it;
-        items no claim could match even with a perfect semantic score are not embedded.
-        """
-        rows = [self._surface(item) for item in items]
-        chosen = [
-            n
-            for n, row in enumerate(rows)
-            if row and row[0].english and (worth_embedding is None or worth_embedding(row))
-        ]
-        semantic = self._semantic([items[n].units() for n in chosen])
-        for n, per_claim in zip(chosen, semantic or [], strict=False):
-            rows[n] = [
-                replace(
-                    f,
-                    semantic=best,
-                    semantic_support=sup,
-                    semantic_contradict=con,
-                    best_unit=unit or f.best_unit,
-                    best_hypothesis=hyp or f.best_hypothesis,
-                )
-                for f, (best, sup, con, unit, hyp) in zip(rows[n], per_claim, strict=True)
-            ]
-        return rows
-
-    def _surface(self, item: ItemText) -> list[Features]:
-        """Everything but the semantic signal: keyword gates, cue words, BM25."""
+    def surface(self, item: ItemText) -> Surface:
         english = is_english(item.text, item.lang)
         view = KeywordView.of(item.text)
-        hits = self.lexical.score_item(item.text) if english else None
-        row = []
-        for c, claim in enumerate(self.claims):
-            groups = claim.keywords_all
-            matched = sum(1 for g in groups if any(view.has(k) for k in g))
-            row.append(
-                Features(
-                    english=english,
-                    semantic=0.0,
-                    semantic_support=0.0,
-                    semantic_contradict=0.0,
-                    lexical=hits[c].score if hits else 0.0,
-                    gate=matched / len(groups) if groups else 1.0,
-                    groups=len(groups),
-                    vetoed=any(view.has(k) for k in claim.keywords_none),
-                    cues_support=tuple(view.found(claim.cues_support)),
-                    cues_contradict=tuple(view.found(claim.cues_contradict)),
-                    shared_words=hits[c].shared_words if hits else (),
-                    best_unit=item.title,
-                    best_hypothesis=claim.text,
-                )
+        hit = np.zeros(len(self.group_owner), dtype=bool)
+        for word, ids in self.group_keywords.items():
+            if view.has(word):
+                hit[ids] = True
+        matched = np.bincount(self.group_owner[hit], minlength=len(self.claims))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gate = np.where(
+                self.groups_per_claim > 0, matched / np.maximum(self.groups_per_claim, 1), 1.0
             )
-        return row
+        vetoed = np.zeros(len(self.claims), dtype=bool)
+        for word, claim_ids in self.none_keywords.items():
+            if view.has(word):
+                vetoed[claim_ids] = True
+        if english:
+            lexical, shared = self.lexical.score_item(item.text)
+        else:
+            lexical, shared = np.zeros(len(self.claims)), {}
+        return Surface(english, view, lexical, gate, vetoed, shared)
 
-    def _semantic(
-        self, units: list[list[str]]
-    ) -> list[list[tuple[float, float, float, str, str]]] | None:
+    def semantic(self, items: Sequence[ItemText]) -> list[Semantic | None]:
+        """The model's reading of each item (None for items it cannot read or when lexical-only)."""
         if self.embedder is None or self.vectors is None:
-            return None
+            return [None] * len(items)
+        units = [i.units() for i in items]
         flat = [u for group in units for u in group]
-        encoded = self.embedder.encode(flat) if flat else None
-        result = []
+        if not flat:
+            return [None] * len(items)
+        encoded = self.embedder.encode(flat)
+        result: list[Semantic | None] = []
         offset = 0
         for group in units:
-            if not group or encoded is None:
-                result.append([(0.0, 0.0, 0.0, "", "")] * len(self.claims))
-                continue
             sims = encoded[offset : offset + len(group)] @ self.vectors.T
             offset += len(group)
-            result.append(self._per_claim(sims, group))
-        return result
-
-    def _per_claim(
-        self, sims: Vectors, group: list[str]
-    ) -> list[tuple[float, float, float, str, str]]:
-        best_unit = sims.argmax(axis=0)
-        best = sims.max(axis=0)
-        # Contiguous hypotheses per claim: reduceat gives each claim's maximum in one pass.
-        overall = np.maximum.reduceat(best, self.starts)
-        support = np.maximum.reduceat(np.where(self.kinds == 1, best, -1.0), self.starts)
-        contradict = np.maximum.reduceat(np.where(self.kinds == 2, best, -1.0), self.starts)
-        ends = [*self.starts[1:].tolist(), len(best)]
-        out = []
-        for c, (start, end) in enumerate(zip(self.starts.tolist(), ends, strict=True)):
-            h = start + int(best[start:end].argmax())
-            out.append(
-                (
-                    float(overall[c]),
-                    max(float(support[c]), 0.0),
-                    max(float(contradict[c]), 0.0),
-                    group[int(best_unit[h])],
-                    self.hypotheses[h],
+            per_hypothesis = sims.max(axis=0).astype(np.float64)
+            # Hypotheses are contiguous per claim, so reduceat gives each claim's maximum at once.
+            result.append(
+                Semantic(
+                    units=group,
+                    best=np.maximum.reduceat(per_hypothesis, self.starts),
+                    support=np.maximum.reduceat(
+                        np.where(self.kinds == 1, per_hypothesis, 0.0), self.starts
+                    ),
+                    contradict=np.maximum.reduceat(
+                        np.where(self.kinds == 2, per_hypothesis, 0.0), self.starts
+                    ),
+                    per_hypothesis=per_hypothesis,
+                    unit_of_hypothesis=sims.argmax(axis=0),
                 )
             )
-        return out
+        return result
+
+    def features(
+        self, item: ItemText, c: int, surface: Surface, semantic: Semantic | None
+    ) -> Features:
+        """The full Features of one pair, evidence included."""
+        claim = self.claims[c]
+        best_unit, best_hypothesis = item.title, claim.text
+        scores = (0.0, 0.0, 0.0)
+        if semantic is not None:
+            start, end = int(self.starts[c]), int(self.ends[c])
+            h = start + int(semantic.per_hypothesis[start:end].argmax())
+            best_unit = semantic.units[int(semantic.unit_of_hypothesis[h])]
+            best_hypothesis = self.hypotheses[h]
+            scores = (
+                float(semantic.best[c]),
+                float(semantic.support[c]),
+                float(semantic.contradict[c]),
+            )
+        return Features(
+            english=surface.english,
+            semantic=scores[0],
+            semantic_support=scores[1],
+            semantic_contradict=scores[2],
+            lexical=float(surface.lexical[c]),
+            gate=float(surface.gate[c]),
+            groups=len(claim.keywords_all),
+            vetoed=bool(surface.vetoed[c]),
+            cues_support=tuple(surface.view.found(claim.cues_support)),
+            cues_contradict=tuple(surface.view.found(claim.cues_contradict)),
+            shared_words=tuple(sorted(surface.shared.get(c, ()))),
+            best_unit=best_unit,
+            best_hypothesis=best_hypothesis,
+        )

@@ -5,23 +5,21 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
 
 from bot.domain import Claim
-from bot.match.tokens import content_words
+from bot.match.tokens import terms
 
 K1 = 1.2
 B = 0.75
+# BM25 is unbounded; 1 - exp(-bm25 / SCALE) maps it into [0, 1) with room at the top.
+SCALE = 8.0
 
 
 def claim_document(claim: Claim) -> str:
     return " ".join((claim.text, *claim.aliases, *claim.supports, *claim.contradicts))
-
-
-@dataclass(frozen=True, slots=True)
-class LexicalHit:
-    score: float  # BM25 squashed into [0, 1)
-    shared_words: tuple[str, ...]
 
 
 class LexicalIndex:
@@ -29,32 +27,40 @@ class LexicalIndex:
 
     def __init__(self, claims: Sequence[Claim]) -> None:
         self.size = len(claims)
-        docs = [Counter(content_words(claim_document(c))) for c in claims]
-        self.lengths = [sum(d.values()) for d in docs]
-        self.avg_length = (sum(self.lengths) / len(docs)) if docs else 1.0
-        self.postings: dict[str, list[tuple[int, int]]] = {}
+        docs = [Counter(terms(claim_document(c))) for c in claims]
+        lengths = [sum(d.values()) for d in docs]
+        avg_length = (sum(lengths) / len(docs)) if docs else 1.0
+        self.postings: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
+        gathered: dict[str, list[tuple[int, int]]] = {}
         for index, doc in enumerate(docs):
             for word, count in doc.items():
-                self.postings.setdefault(word, []).append((index, count))
+                gathered.setdefault(word, []).append((index, count))
         n = max(len(docs), 1)
-        self.idf = {
-            w: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for w, p in self.postings.items()
-        }
+        for word, postings in gathered.items():
+            idf = math.log(1 + (n - len(postings) + 0.5) / (len(postings) + 0.5))
+            ids = np.asarray([i for i, _ in postings], dtype=np.int64)
+            weights = np.asarray(
+                [
+                    idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[i] / avg_length))
+                    for i, tf in postings
+                ]
+            )
+            self.postings[word] = (ids, weights)
 
-    def score_item(self, text: str) -> list[LexicalHit]:
-        """One hit per claim, in claim order; score = 1 - exp(-bm25 / 8), shared words sorted."""
-        raw = [0.0] * self.size
-        shared: list[list[str]] = [[] for _ in range(self.size)]
-        for word in set(content_words(text)):
-            postings = self.postings.get(word)
-            if not postings:
+    def score_item(self, text: str) -> tuple[npt.NDArray[np.float64], dict[int, list[str]]]:
+        """Scores in [0, 1) per claim, and the words each claim shares with the item."""
+        raw = np.zeros(self.size)
+        shared: dict[int, list[str]] = {}
+        for word in sorted(set(terms(text))):
+            posting = self.postings.get(word)
+            if posting is None:
                 continue
-            idf = self.idf[word]
-            for index, tf in postings:
-                norm = tf + K1 * (1 - B + B * self.lengths[index] / self.avg_length)
-                raw[index] += idf * tf * (K1 + 1) / norm
-                shared[index].append(word)
-        return [
-            LexicalHit(1.0 - math.exp(-r / 8.0), tuple(sorted(s)))
-            for r, s in zip(raw, shared, strict=True)
-        ]
+            ids, weights = posting
+            raw[ids] += weights
+            if len(ids) <= 64 or self.size <= 64:
+                for i in ids.tolist():
+                    shared.setdefault(i, []).append(word)
+            else:
+                # A word common to many claims explains little; keep the loop short.
+                continue
+        return 1.0 - np.exp(-raw / SCALE), shared

@@ -6,11 +6,15 @@ with weights fitted on the dev set; it reads as "probability that the item bears
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from bot.domain import MatchLevel
-from bot.match.features import Features
+
+Floats = npt.NDArray[np.float64]
+Flags = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,46 +32,33 @@ class Thresholds:
 
 
 # Fitted by logistic regression on the dev set (docs/matching.md, "Tuning").
-HYBRID = Weights(bias=-6.45, semantic=1.77, lexical=3.48, gate=2.83)
-LEXICAL = Weights(bias=-6.38, semantic=0.0, lexical=4.85, gate=2.82)
-HYBRID_THRESHOLDS = Thresholds(alert=0.46, digest=0.25)
-LEXICAL_THRESHOLDS = Thresholds(alert=0.44, digest=0.25)
-# Items the semantic model cannot read reach digests only, never alerts.
+HYBRID = Weights(bias=-7.58, semantic=3.16, lexical=4.39, gate=2.33)
+LEXICAL = Weights(bias=-6.68, semantic=0.0, lexical=5.04, gate=2.8)
+HYBRID_THRESHOLDS = Thresholds(alert=0.42, digest=0.25)
+LEXICAL_THRESHOLDS = Thresholds(alert=0.4, digest=0.25)
+# Items the model cannot read (other languages) reach digests, never alerts, and only for a
+# claim whose every keyword group (three or more) they mention.
 FOREIGN_SCORE = 0.3
 FOREIGN_MIN_GROUPS = 3
 
 
-def combine(features: Features, weights: Weights) -> float:
-    """The calibrated score of one pair; 0.0 when a "none" keyword rules the item out."""
-    if features.vetoed:
-        return 0.0
-    if not features.english:
-        return foreign_score(features)
+def combine(
+    weights: Weights, *, semantic: Floats, lexical: Floats, gate: Floats, vetoed: Flags
+) -> Floats:
+    """Scores of one item against every claim; 0.0 where a "none" keyword rules it out."""
     logit = (
         weights.bias
-        + weights.semantic * features.semantic
-        + weights.lexical * features.lexical
-        + weights.gate * (features.gate >= 1.0)
+        + weights.semantic * semantic
+        + weights.lexical * lexical
+        + weights.gate * (gate >= 1.0)
     )
-    return round(1.0 / (1.0 + math.exp(-logit)), 4)
+    scores: Floats = 1.0 / (1.0 + np.exp(-logit))
+    return np.where(vetoed, 0.0, np.round(scores, 4))
 
 
-def foreign_score(features: Features) -> float:
-    """Other-language items: only a claim whose every keyword group (3 or more) matched."""
-    return FOREIGN_SCORE if features.gate >= 1.0 and features.groups >= FOREIGN_MIN_GROUPS else 0.0
-
-
-def best_possible(features: Features, weights: Weights) -> float:
-    """The score this pair would get with a perfect semantic match: lets us skip the model."""
-    if features.vetoed or not features.english:
-        return combine(features, weights)
-    logit = (
-        weights.bias
-        + weights.semantic
-        + weights.lexical * features.lexical
-        + weights.gate * (features.gate >= 1.0)
-    )
-    return 1.0 / (1.0 + math.exp(-logit))
+def foreign_scores(gate: Floats, groups: npt.NDArray[np.int64], vetoed: Flags) -> Floats:
+    passed = (gate >= 1.0) & (groups >= FOREIGN_MIN_GROUPS) & ~vetoed
+    return np.where(passed, FOREIGN_SCORE, 0.0)
 
 
 def level_of(score: float, thresholds: Thresholds, *, english: bool = True) -> MatchLevel | None:

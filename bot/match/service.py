@@ -8,19 +8,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
+
 from bot.config import Settings
 from bot.domain import Claim, Entry, Evidence, Match, StoredMatch
 from bot.match.embed import Embedder, MiniLMEmbedder
-from bot.match.features import ClaimSpace, Features, ItemText
+from bot.match.features import ClaimSpace, Features, ItemText, Semantic, Surface
 from bot.match.score import (
     HYBRID,
     HYBRID_THRESHOLDS,
     LEXICAL,
     LEXICAL_THRESHOLDS,
+    Floats,
     Thresholds,
     Weights,
-    best_possible,
     combine,
+    foreign_scores,
     level_of,
 )
 from bot.match.stance import decide_stance
@@ -64,45 +67,82 @@ class Matcher:
         self.thresholds = thresholds or (HYBRID_THRESHOLDS if embedder else LEXICAL_THRESHOLDS)
         self.space = ClaimSpace(self.claims, embedder)
         self.versions = {c.id: c.version for c in self.claims}
+        self.groups = np.asarray([len(c.keywords_all) for c in self.claims], dtype=np.int64)
 
     @property
     def mode(self) -> str:
         return "hybrid" if self.embedder else "lexical"
 
     def score_items(self, items: Sequence[ItemText]) -> list[list[Match]]:
-        """Matches at digest level or above, best first, one list per item (CPU-bound: run it in
-        a thread from async code)."""
+        """Matches at digest level or above, best first, one list per item.
+
+        CPU-bound (the model runs here): async callers use asyncio.to_thread.
+        """
         return [[p.match for p in row] for row in self.score_pairs(items)]
 
     def score_pairs(
         self, items: Sequence[ItemText], *, keep_all: bool = False
     ) -> list[list[ScoredPair]]:
         """Like score_items, with the features; `keep_all` keeps pairs below the digest level."""
-        rows = self.space.features(items, worth_embedding=self._worth_embedding)
+        surfaces = [self.space.surface(item) for item in items]
+        # A claim stays a candidate if a perfect semantic score could lift it to digest level;
+        # items with no candidate never reach the model.
+        ceilings = [self._scores(s, None) if s.english else None for s in surfaces]
+        wanted = [
+            n
+            for n, (s, ceiling) in enumerate(zip(surfaces, ceilings, strict=True))
+            if ceiling is not None and (keep_all or bool((ceiling >= self.thresholds.digest).any()))
+        ]
+        semantic: list[Semantic | None] = [None] * len(items)
+        for n, reading in zip(wanted, self.space.semantic([items[n] for n in wanted]), strict=True):
+            semantic[n] = reading
         result = []
-        for row in rows:
-            pairs = []
-            for claim, features in zip(self.claims, row, strict=True):
-                score = combine(features, self.weights)
-                level = level_of(score, self.thresholds, english=features.english)
-                if level is None and not keep_all:
-                    continue
-                call = decide_stance(features)
-                why = Evidence(
-                    sentence=features.best_unit,
-                    matched_text=features.best_hypothesis,
-                    shared_words=features.shared_words,
-                    lexical=round(features.lexical, 3),
-                    semantic=round(features.semantic, 3),
-                )
-                match = Match(claim.id, score, level or "digest", call.stance, call.confidence, why)
-                pairs.append(ScoredPair(match, features))
+        for item, surface, reading in zip(items, surfaces, semantic, strict=True):
+            if not surface.english:
+                scores = foreign_scores(surface.gate, self.groups, surface.vetoed)
+            elif self.embedder is not None and reading is None:
+                scores = np.zeros(len(self.claims))  # no claim within reach: not embedded
+            else:
+                scores = self._scores(surface, reading)
+            chosen = (
+                range(len(self.claims))
+                if keep_all
+                else np.flatnonzero(scores >= self.thresholds.digest).tolist()
+            )
+            pairs = [self._pair(item, c, float(scores[c]), surface, reading) for c in chosen]
             pairs.sort(key=lambda p: -p.match.score)
             result.append(pairs)
         return result
 
-    def _worth_embedding(self, row: Sequence[Features]) -> bool:
-        return any(best_possible(f, self.weights) >= self.thresholds.digest for f in row)
+    def _scores(self, surface: Surface, reading: Semantic | None) -> Floats:
+        semantic = reading.best if reading is not None else np.ones(len(self.claims))
+        if self.embedder is None:
+            semantic = np.zeros(len(self.claims))
+        return combine(
+            self.weights,
+            semantic=semantic,
+            lexical=surface.lexical,
+            gate=surface.gate,
+            vetoed=surface.vetoed,
+        )
+
+    def _pair(
+        self, item: ItemText, c: int, score: float, surface: Surface, reading: Semantic | None
+    ) -> ScoredPair:
+        features = self.space.features(item, c, surface, reading)
+        level = level_of(score, self.thresholds, english=features.english)
+        call = decide_stance(features)
+        why = Evidence(
+            sentence=features.best_unit,
+            matched_text=features.best_hypothesis,
+            shared_words=features.shared_words,
+            lexical=round(features.lexical, 3),
+            semantic=round(features.semantic, 3),
+        )
+        match = Match(
+            self.claims[c].id, score, level or "digest", call.stance, call.confidence, why
+        )
+        return ScoredPair(match, features)
 
 
 async def load_matcher(settings: Settings, claims: Sequence[Claim]) -> Matcher:

@@ -36,6 +36,25 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit()]
 
 
+def stem(word: str) -> str:
+    """A light English suffix stripper, so "exports", "exported" and "export" meet in BM25."""
+    if not word.isascii() or len(word) <= 3:
+        return word
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "es" and not word.endswith(("ses", "xes", "ches", "shes", "zes")):
+                continue
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            return word[: len(word) - len(suffix)] + keep
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """Content words, stemmed: what BM25 compares."""
+    return [stem(w) for w in content_words(text)]
+
+
 def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_END.split(text) if s and s.strip()]
 

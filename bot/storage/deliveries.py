@@ -7,12 +7,12 @@ between the send and `mark_sent` resends at most that message.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -150,16 +150,27 @@ async def claim_due_deliveries(
 async def mark_sent(
     session: AsyncSession, delivery_id: int, *, message_id: int, now: datetime
 ) -> None:
+    await mark_many_sent(session, [(delivery_id, message_id)], now=now)
+
+
+async def mark_many_sent(
+    session: AsyncSession, sent: Sequence[tuple[int, int]], *, now: datetime
+) -> None:
+    """Record (delivery id, Telegram message id) pairs as sent, in one statement."""
+    if not sent:
+        return
+    table = cast(Table, DeliveryRow.__table__)
     await session.execute(
-        update(DeliveryRow)
-        .where(DeliveryRow.id == delivery_id)
+        update(table)
+        .where(table.c.id == bindparam("delivery_id"))
         .values(
             status="sent",
-            message_id=message_id,
+            message_id=bindparam("message_id"),
             sent_at=now,
-            attempts=DeliveryRow.attempts + 1,
+            attempts=table.c.attempts + 1,
             failing_since=None,
-        )
+        ),
+        [{"delivery_id": d, "message_id": m} for d, m in sent],
     )
 
 
@@ -340,15 +351,23 @@ async def alert_windows(
     return {i: AlertWindow(start, sent or 0, bool(notice)) for i, start, sent, notice in rows}
 
 
-async def save_alert_window(session: AsyncSession, subscriber_id: int, window: AlertWindow) -> None:
+async def save_alert_windows(session: AsyncSession, windows: Mapping[int, AlertWindow]) -> None:
+    """Store the cap windows of many chats in one statement."""
+    if not windows:
+        return
+    table = cast(Table, SubscriberRow.__table__)
     await session.execute(
-        update(SubscriberRow)
-        .where(SubscriberRow.id == subscriber_id)
+        update(table)
+        .where(table.c.id == bindparam("target_id"))
         .values(
-            alert_window_start=window.start,
-            alerts_in_window=window.sent,
-            cap_notice_sent=window.notice_sent,
-        )
+            alert_window_start=bindparam("start"),
+            alerts_in_window=bindparam("sent"),
+            cap_notice_sent=bindparam("notice"),
+        ),
+        [
+            {"target_id": i, "start": w.start, "sent": w.sent, "notice": w.notice_sent}
+            for i, w in windows.items()
+        ],
     )
 
 

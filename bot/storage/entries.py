@@ -34,6 +34,23 @@ def to_entry(row: EntryRow, feed_name: str | None = None) -> Entry:
     )
 
 
+def _row_entry(row: Any, feed_name: str | None) -> Entry:
+    return Entry(
+        id=row["id"],
+        feed_id=row["feed_id"],
+        identity=row["identity"],
+        title=row["title"],
+        summary=row["summary"],
+        link=row["link"],
+        published_at=row["published_at"],
+        first_seen_at=row["first_seen_at"],
+        lang=row["lang"],
+        is_backlog=row["is_backlog"],
+        story_id=row["story_id"],
+        feed_name=feed_name,
+    )
+
+
 def _insert(session: AsyncSession) -> Any:
     dialect = session.get_bind().dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -59,7 +76,14 @@ async def store_entries(
     unique = list(first_seen.values())
     if not unique:
         return []
-    insert = _insert(session)
+    table = EntryRow.__table__
+    # One compiled statement run as executemany: SQLAlchemy batches it into multi-row
+    # INSERT … RETURNING ("insertmanyvalues") on both backends.
+    statement = (
+        _insert(session)(table)
+        .on_conflict_do_nothing(index_elements=["feed_id", "identity"])
+        .returning(*table.c)
+    )
     new: list[Entry] = []
     for start in range(0, len(unique), BATCH):
         values = [
@@ -74,17 +98,13 @@ async def store_entries(
                 "first_seen_at": now,
                 "lang": e.lang,
                 "is_backlog": backlog,
+                "story_id": None,
+                "matched_at": None,
             }
             for e in unique[start : start + BATCH]
         ]
-        statement = (
-            insert(EntryRow)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["feed_id", "identity"])
-            .returning(EntryRow)
-        )
-        rows = (await session.scalars(statement)).all()
-        new += [to_entry(row, feed_name) for row in rows]
+        result = await session.execute(statement, values)
+        new += [_row_entry(row._mapping, feed_name) for row in result]
     order = {e.identity: i for i, e in enumerate(unique)}
     return sorted(new, key=lambda e: order[e.identity])
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import Feed, FeedHealth, FeedSpec, FeedSyncReport
@@ -208,24 +209,25 @@ async def claim_due_feeds(
     The lease (pushing next_check_at forward) keeps other processes and the next tick from
     taking the same feed; the poll's outcome then sets the real next check.
     """
+    order = (FeedRow.next_check_at, FeedRow.id)
+    ranked = (
+        select(
+            FeedRow.id,
+            func.row_number().over(partition_by=FeedRow.host, order_by=order).label("rank"),
+        )
+        .where(FeedRow.enabled.is_(True), FeedRow.next_check_at <= now)
+        .subquery()
+    )
     query = (
         select(FeedRow)
-        .where(FeedRow.enabled.is_(True), FeedRow.next_check_at <= now)
-        .order_by(FeedRow.next_check_at, FeedRow.id)
-        .limit(limit * 4)
+        .join(ranked, ranked.c.id == FeedRow.id)
+        .where(ranked.c.rank <= per_host)
+        .order_by(*order)
+        .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    per_host_taken: dict[str, int] = {}
-    chosen: list[FeedRow] = []
-    for row in (await session.scalars(query)).all():
-        taken = per_host_taken.get(row.host, 0)
-        if taken >= per_host:
-            continue
-        per_host_taken[row.host] = taken + 1
-        chosen.append(row)
-        if len(chosen) >= limit:
-            break
+        query = query.with_for_update(skip_locked=True, of=FeedRow)
+    chosen = list((await session.scalars(query)).all())
     feeds = [to_feed(row) for row in chosen]
     for row in chosen:
         row.next_check_at = now + lease
@@ -236,25 +238,34 @@ async def claim_due_feeds(
 async def record_feed_update(
     session: AsyncSession, feed_id: int, update: FeedUpdate
 ) -> Feed | None:
-    """Write one poll's outcome on the feed's row."""
-    row = await session.get(FeedRow, feed_id)
-    if row is None:  # deleted meanwhile; nothing to record
-        return None
-    if update.url and update.url != row.url:
-        clash = await session.scalar(select(FeedRow.id).where(FeedRow.url == update.url))
-        if clash is None:
-            row.url, row.host = update.url, host_of(update.url)
-    row.next_check_at = update.next_check_at
-    row.last_checked_at = update.last_checked_at
-    row.error_count = update.error_count
-    row.last_error = update.last_error
-    row.last_status = update.last_status
-    row.last_success_at = update.last_success_at
-    row.etag = update.etag
-    row.last_modified = update.last_modified
-    row.first_poll_done = row.first_poll_done or update.first_poll_done
+    """Write one poll's outcome on the feed's row (one UPDATE; polls are frequent)."""
+    values: dict[str, object] = {
+        "next_check_at": update.next_check_at,
+        "last_checked_at": update.last_checked_at,
+        "error_count": update.error_count,
+        "last_error": update.last_error,
+        "last_status": update.last_status,
+        "last_success_at": update.last_success_at,
+        "etag": update.etag,
+        "last_modified": update.last_modified,
+        "updated_at": update.last_checked_at,
+    }
+    if update.first_poll_done:
+        values["first_poll_done"] = True
     if update.disable_reason:
-        row.enabled, row.disabled_reason = False, update.disable_reason
-    row.updated_at = update.last_checked_at
-    await session.flush()
-    return to_feed(row)
+        values |= {"enabled": False, "disabled_reason": update.disable_reason}
+    if update.url:
+        clash = await session.scalar(
+            select(FeedRow.id).where(FeedRow.url == update.url, FeedRow.id != feed_id)
+        )
+        if clash is None:  # another feed already has that address: keep ours as it is
+            values |= {"url": update.url, "host": host_of(update.url)}
+    statement = (
+        sql_update(FeedRow)
+        .where(FeedRow.id == feed_id)
+        .values(values)
+        .returning(FeedRow)
+        .execution_options(synchronize_session=False)
+    )
+    row = (await session.scalars(statement)).first()
+    return to_feed(row) if row else None

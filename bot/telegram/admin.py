@@ -11,7 +11,7 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.deliver.render import escape, link, split_message
+from bot.deliver.render import escape, link
 from bot.domain import Feed, FeedSpec
 from bot.errors import FeedError
 from bot.ingest.pipeline import add_feed_checked
@@ -57,8 +57,7 @@ def admin_handlers(ctx: BotContext) -> list[AnyHandler]:
             return
         now = ctx.clock()
         text = "<b>Feeds</b>\n" + "\n".join(feed_line(f, now) for f in every)
-        for part in split_message(text):
-            await reply(update, part)
+        await reply(update, text)
 
     async def addfeed(update: Update, context: Ctx) -> None:
         args = context.args or []
@@ -73,7 +72,7 @@ def admin_handlers(ctx: BotContext) -> list[AnyHandler]:
         try:
             feed = await add_feed_checked(
                 ctx.sessions,
-                client=ctx.http,
+                client=ctx.client,
                 settings=ctx.settings,
                 spec=spec,
                 origin="telegram",
@@ -121,7 +120,8 @@ def admin_handlers(ctx: BotContext) -> list[AnyHandler]:
             "Queue: " + ", ".join(f"{n} {state}" for state, n in sorted(queue.items()))
             if queue
             else "Queue: empty",
-            f"Last tick: {ago(tick_at, now) if tick else 'never'}",
+            f"Last tick: {ago(tick_at, now) if tick else 'never'}"
+            + (f" — {escape(str(tick['summary']))}" if tick and tick.get("summary") else ""),
         ]
         await reply(update, "\n".join(lines))
 

@@ -8,6 +8,8 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, ContextTypes
 
+from bot.deliver.render import split_message
+
 Ctx = ContextTypes.DEFAULT_TYPE
 AnyHandler = BaseHandler[Update, Ctx, Any]
 
@@ -47,11 +49,19 @@ def chat_key(update: Update) -> ChatKey:
 async def reply(
     update: Update, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> Message | None:
-    """Answer in the same chat and topic (reply_text keeps a forum topic's thread id)."""
+    """Answer in the same chat and topic (reply_text keeps a forum topic's thread id).
+
+    Text over Telegram's length limit goes out in parts; the keyboard rides on the last one.
+    """
     message = update.effective_message
     if message is None:
         return None
-    return await message.reply_text(text, reply_markup=markup, do_quote=False)
+    parts = split_message(text)
+    sent = None
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        sent = await message.reply_text(part, reply_markup=markup if last else None, do_quote=False)
+    return sent
 
 
 async def reply_all(update: Update, parts: list[str]) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping, Sequence
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.deliver.render import escape, format_time, link, split_message
+from bot.deliver.render import escape, format_time, link
 from bot.domain import Claim, StoredMatch, Subscriber, Tally
 from bot.storage.claims import claim_tallies, get_claim, list_claims
 from bot.storage.matches import latest_matches
@@ -63,6 +63,13 @@ def render_claim(
     return "\n".join(lines)
 
 
+def did_you_mean(names: Sequence[str]) -> str:
+    """ "Did you mean <code>a</code> or <code>b</code>?", or "" when there is nothing close."""
+    if not names:
+        return ""
+    return "Did you mean " + " or ".join(f"<code>{escape(n)}</code>" for n in names) + "?"
+
+
 def find_claim_id(text: str, claim_ids: Sequence[str]) -> tuple[str | None, list[str]]:
     """The claim id `text` names (any case), or None and the closest ids."""
     by_lower = {c.lower(): c for c in claim_ids}
@@ -87,10 +94,8 @@ async def show_claim(ctx: BotContext, update: Update, key: ChatKey, claim_id: st
             session, chat_id=key.chat_id, thread_id=key.thread_id
         )
     timezone = subscriber.timezone if subscriber else "UTC"
-    parts = split_message(render_claim(claim, tallies.get(claim.id), matches, timezone))
-    for i, part in enumerate(parts):
-        markup = claim_keyboard(claim, subscriber) if i == len(parts) - 1 else None
-        await reply(update, part, markup)
+    text = render_claim(claim, tallies.get(claim.id), matches, timezone)
+    await reply(update, text, claim_keyboard(claim, subscriber))
 
 
 async def show_theme(ctx: BotContext, update: Update, key: ChatKey, theme: str) -> None:
@@ -103,12 +108,7 @@ async def show_theme(ctx: BotContext, update: Update, key: ChatKey, theme: str) 
             update, f"No claims under <code>{escape(theme)}</code>; /themes lists the themes."
         )
         return
-    parts = split_message(render_claim_list(claims, tallies))
-    for i, part in enumerate(parts):
-        markup: InlineKeyboardMarkup | None = (
-            claims_keyboard(claims, subscriber) if i == len(parts) - 1 else None
-        )
-        await reply(update, part, markup)
+    await reply(update, render_claim_list(claims, tallies), claims_keyboard(claims, subscriber))
 
 
 def claim_handlers(ctx: BotContext) -> list[AnyHandler]:
@@ -125,20 +125,11 @@ def claim_handlers(ctx: BotContext) -> list[AnyHandler]:
             by_lower = {t.lower(): t for t in themes}
             if wanted.lower() not in by_lower:
                 close = difflib.get_close_matches(wanted.lower(), by_lower, n=3, cutoff=0.5)
-                hint = (
-                    (
-                        "Did you mean "
-                        + " or ".join(f"<code>{escape(by_lower[c])}</code>" for c in close)
-                        + "?"
-                    )
-                    if close
-                    else "/themes lists them."
-                )
+                hint = did_you_mean([by_lower[c] for c in close]) or "/themes lists them."
                 await reply(update, f"There is no theme “{escape(wanted)}”. {hint}")
                 return
             every = [c for c in every if c.theme == by_lower[wanted.lower()]]
-        for part in split_message(render_claim_list(every, tallies)):
-            await reply(update, part)
+        await reply(update, render_claim_list(every, tallies))
 
     async def claim(update: Update, context: Ctx) -> None:
         wanted = " ".join(context.args or []).strip()
@@ -151,11 +142,7 @@ def claim_handlers(ctx: BotContext) -> list[AnyHandler]:
             ids = [c.id for c in await list_claims(session, include_retired=True)]
         found, close = find_claim_id(wanted, ids)
         if found is None:
-            hint = (
-                ("Did you mean " + " or ".join(f"<code>{escape(c)}</code>" for c in close) + "?")
-                if close
-                else "/claims lists them."
-            )
+            hint = did_you_mean(close) or "/claims lists them."
             await reply(update, f"There is no claim “{escape(wanted)}”. {hint}")
             return
         await show_claim(ctx, update, chat_key(update), found)

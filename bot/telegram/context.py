@@ -20,12 +20,12 @@ def utc_now() -> datetime:
 class BotContext:
     """Settings, storage and the callables the composition root wires in.
 
-    `http` fetches feeds for /addfeed; `poll_now` runs one feed tick and returns a one-line
+    `client` fetches feeds for /addfeed; `poll_now` runs one feed tick and returns a one-line
     summary (None where this process does not poll); `clock` is the handlers' only clock.
     """
 
     settings: Settings
     sessions: Sessions
-    http: httpx.AsyncClient
+    client: httpx.AsyncClient
     poll_now: Callable[[], Awaitable[str]] | None = None
     clock: Callable[[], datetime] = field(default=utc_now)

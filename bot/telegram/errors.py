@@ -55,6 +55,8 @@ def error_handler(ctx: BotContext) -> ErrorCallback:
         now = ctx.clock()
         if description in told and now - told[description] < QUIET_REPEAT:
             return
+        if len(told) > 1000:
+            told.clear()
         told[description] = now
         where = f" in chat {chat_id}" if chat_id is not None else ""
         text = f"⚠️ Error{where}:\n<code>{escape(description[:3000])}</code>"

@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 from bot.config import Settings
 
 ADMIN_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
+MAX_CACHED = 10_000
 
 
 class ChatAdmins:
@@ -33,6 +34,8 @@ class ChatAdmins:
         except TelegramError:
             return False  # unknown is not admin; nothing changes
         verdict = member.status in ADMIN_STATUSES
+        if len(self._seen) > MAX_CACHED:
+            self._seen = {k: v for k, v in self._seen.items() if v[0] > now}
         self._seen[(chat_id, user_id)] = (now + self.ttl, verdict)
         return verdict
 

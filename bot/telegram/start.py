@@ -42,7 +42,7 @@ def start_handlers(ctx: BotContext) -> list[AnyHandler]:
             before = await get_subscriber(session, chat_id=key.chat_id, thread_id=key.thread_id)
             themes = await list_themes(session)
         subscriber = await ensure_subscriber(ctx, key)
-        if before is not None and (before.subscriptions or not before.active):
+        if before is not None:
             text = "Welcome back! Your settings are as you left them:\n\n" + describe_settings(
                 subscriber
             )
