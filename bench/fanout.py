@@ -133,7 +133,7 @@ async def run_once(
         replies.get()
         bot = Bot(TOKEN, base_url=f"{url}/bot", request=HTTPXRequest(connection_pool_size=128))
         async with bot:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             report = await send_pending(
                 sessions,
                 TelegramSender(bot),
@@ -142,6 +142,7 @@ async def run_once(
                 concurrency=concurrency,
             )
             send_seconds = time.perf_counter() - started
+            cpu_ms = (time.process_time() - cpu) * 1000 / max(1, report.sent)
         await engine.dispose()
     commands.put("stats")
     count, distinct, per_second = replies.get()
@@ -149,6 +150,8 @@ async def run_once(
         "planned": planned, "plan_s": plan_seconds, "sent": report.sent, "received": count,
         "chats": distinct, "send_s": send_seconds, "server_msgs_per_s": per_second,
         "end_to_end_msgs_per_s": count / send_seconds if send_seconds else 0.0,
+        # CPU the bot spends per message: its ceiling on one core, whatever else runs.
+        "bot_cpu_ms_per_msg": cpu_ms, "cpu_ceiling_msgs_per_s": 1000 / cpu_ms if cpu_ms else 0.0,
     }  # fmt: skip
 
 

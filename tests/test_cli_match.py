@@ -27,6 +27,13 @@ ITEMS = [
         "labels": [],
     },
     {
+        # Bears on the partnership claim, but not strongly enough to alert.
+        "id": "d",
+        "title": "Putin and Xi discuss energy in phone call",
+        "summary": "The two leaders talked about gas supplies and trade.",
+        "labels": [],
+    },
+    {
         "id": "c",
         "title": "Chinese exports to Russia slip as banks tighten payment checks",
         "summary": "Shipments of Chinese goods to Russia fell for a second month.",
@@ -49,7 +56,7 @@ def test_match_writes_one_line_per_item(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     assert _run(["match", "--input", str(source), "--output", str(out)]) == 0
     records = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [r["id"] for r in records] == ["a", "b", "c"]
+    assert [r["id"] for r in records] == ["a", "b", "d", "c"]
     assert records[1]["matches"] == []
     (first,) = [m for m in records[0]["matches"] if m["claim"] == "trump-xi-visit"]
     assert first["stance"] == "contradicts"
@@ -67,8 +74,11 @@ def test_match_all_lists_digest_level_too(
     alert_only = capsys.readouterr().out.splitlines()
     assert _run(["match", "--input", str(source), "--all"]) == 0
     everything = capsys.readouterr().out.splitlines()
-    count = sum(len(json.loads(line)["matches"]) for line in alert_only)
-    assert sum(len(json.loads(line)["matches"]) for line in everything) > count
+    listed = {json.loads(line)["id"]: json.loads(line)["matches"] for line in everything}
+    alerts = {json.loads(line)["id"]: json.loads(line)["matches"] for line in alert_only}
+    assert alerts["d"] == []
+    assert [(m["claim"], m["level"]) for m in listed["d"]] == [("partnership-strained", "digest")]
+    assert all(m in listed["a"] for m in alerts["a"])
 
 
 def test_bad_lines_are_reported_and_skipped(
@@ -88,10 +98,10 @@ def test_eval_prints_the_table(tmp_path: Path, capsys: pytest.CaptureFixture[str
     source = _write(tmp_path / "dev.jsonl", [json.dumps(i) for i in ITEMS])
     assert _run(["eval", str(source)]) == 0
     out = capsys.readouterr().out
-    assert "matcher: lexical   items: 3   unlabeled: 1" in out
-    assert "pairs (alert level)" in out and "F1" in out
-    assert "stance on correct pairs" in out and "macro-F1" in out
-    assert "unlabeled items alerting: 0/1 (0.0%)" in out
+    assert "matcher: lexical   items: 4   unlabeled: 2" in out
+    assert "F1 1.000   (gold 2, predicted 2, correct 2)" in out
+    assert "stance on correct pairs: accuracy 1.000  macro-F1 1.000" in out
+    assert "unlabeled items alerting: 0/2 (0.0%)" in out
     assert "trump-xi-visit" in out.split("claim ")[-1]
 
 

@@ -10,8 +10,10 @@ import pytest
 from match_cases import CONTRADICTING, MATCHED, SILENT
 
 from bot.claims_file import load_claims_file
+from bot.cli.matching import read_items
 from bot.config import load_settings
 from bot.match.embed import MiniLMEmbedder
+from bot.match.evaluate import evaluate
 from bot.match.features import ItemText
 from bot.match.service import Matcher, load_matcher
 
@@ -85,3 +87,16 @@ async def test_load_matcher_follows_the_setting() -> None:
     claims = load_claims_file(ROOT / "claims.yaml")
     lexical = await load_matcher(load_settings(CLAIMWATCH_MATCHER="lexical"), claims)
     assert lexical.mode == "lexical" and lexical.embedder is None
+
+
+def test_handwritten_news_is_matched_well_and_unrelated_news_stays_silent(
+    matcher: Matcher,
+) -> None:
+    # Our own items, worded unlike the claims file; a floor, not the product's target.
+    items, problems = read_items(ROOT / "tests" / "data" / "handwritten.jsonl")
+    assert not problems
+    report = evaluate(matcher, items)
+    assert report.pairs.f1 >= 0.7
+    assert report.pairs.precision >= 0.8
+    assert report.unlabeled_alerting == 0
+    assert report.stance_accuracy >= 0.8

@@ -9,10 +9,11 @@ from match_cases import CONTRADICTING, MATCHED, SILENT
 
 from bot.claims_file import load_claims_file
 from bot.domain import Claim
-from bot.match.features import ItemText
+from bot.match.features import Features, ItemText
 from bot.match.language import is_english
 from bot.match.score import Weights
 from bot.match.service import Matcher
+from bot.match.stance import decide_stance
 from bot.match.tokens import KeywordView
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,16 +84,23 @@ def test_a_none_keyword_rules_an_item_out() -> None:
 @pytest.mark.parametrize(
     ("text", "keyword", "found"),
     [
-        ("The summit was postponed.", "postpon", True),
+        ("The summit was postponed.", "postpone", True),
+        ("The summit was postponed.", "postpon*", True),
         ("The summit was postponed.", "pone", False),
+        ("Banks tightened checks", "ban", False),
+        ("Beijing banned the exports", "ban", True),
+        ("Generals issued a warning", "war", False),
+        ("Users complained", "us", False),
+        ("Allies met in Paris", "ally", True),
         ("Talks were pushed back a week", "pushed back", True),
-        ("Talks were pushed backwards", "push back", False),
+        ("Talks were pushed backwards", "pushed back", False),
         ("Trump’s trip", "trump's trip", True),
         ("习近平同特朗普通电话", "特朗普", True),
         ("Визит отложен", "визит", True),
+        ("Визита не будет", "визит", True),
     ],
 )
-def test_keywords_match_word_starts(text: str, keyword: str, found: bool) -> None:
+def test_keywords_match_words_and_their_endings(text: str, keyword: str, found: bool) -> None:
     assert KeywordView.of(text).has(keyword) is found
 
 
@@ -108,3 +116,51 @@ def test_keywords_match_word_starts(text: str, keyword: str, found: bool) -> Non
 )
 def test_only_english_text_reaches_the_model(text: str, lang: str | None, english: bool) -> None:
     assert is_english(text, lang) is english
+
+
+def test_other_languages_reach_digests_only(matcher: Matcher) -> None:
+    item = ItemText(
+        "Товарооборот России и Китая вырос",
+        "Экспорт Китая в Россию и поставки оборудования увеличились.",
+        "ru",
+    )
+    (matches,) = matcher.score_items([item])
+    match = next(m for m in matches if m.claim_id == "russia-depends-on-china")
+    assert (match.level, match.stance) == ("digest", "related")
+    assert "россии" in match.why.shared_words or "россия" in match.why.shared_words
+
+
+def _features(support: float, contradict: float, cues_s: int = 0, cues_c: int = 0) -> Features:
+    return Features(
+        english=True,
+        semantic=max(support, contradict),
+        semantic_support=support,
+        semantic_contradict=contradict,
+        lexical=0.5,
+        gate=1.0,
+        groups=3,
+        vetoed=False,
+        cues_support=("arrive",) * cues_s,
+        cues_contradict=("postpone",) * cues_c,
+        shared_words=(),
+        best_unit="",
+        best_hypothesis="",
+    )
+
+
+@pytest.mark.parametrize(
+    ("features", "stance"),
+    [
+        (_features(0.70, 0.50), "supports"),
+        (_features(0.50, 0.70), "contradicts"),
+        (_features(0.60, 0.62), "related"),  # too close to call
+        (_features(0.60, 0.60, cues_c=1), "contradicts"),
+        (_features(0.60, 0.60, cues_s=1), "supports"),
+        (_features(0.85, 0.60, cues_c=1), "supports"),  # the meaning outweighs one cue word
+        (_features(0.70, 0.60, cues_c=1), "related"),  # conflicting signals: say only "bears on"
+    ],
+)
+def test_stance_needs_more_evidence_to_contradict(features: Features, stance: str) -> None:
+    call = decide_stance(features)
+    assert call.stance == stance
+    assert 0.5 <= call.confidence <= 1.0

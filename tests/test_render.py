@@ -176,3 +176,8 @@ def test_plain_text_with_angle_brackets_splits_as_plain_text() -> None:
     parts = split_message(text, html=False)
     assert all(utf16_len(p) <= 4096 for p in parts)
     assert "".join(parts).replace(" ", "") == text.replace(" ", "")
+
+
+def test_an_unknown_timezone_falls_back_to_utc() -> None:
+    plain = parse_html(render_alert([(stored("t"), CLAIM)], timezone="Mars/Olympus"))
+    assert "04 Mar 2026 12:05 UTC" in plain

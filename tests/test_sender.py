@@ -295,3 +295,19 @@ async def test_many_chats_in_flight_each_in_order(
         assert [m.text for m in botapi.sent(chat.chat_id)] == [
             f"{chat.chat_id} #{s}" for s in range(3)
         ]
+
+
+async def test_rows_held_up_past_their_lease_are_handed_back_not_sent_twice(
+    sessions: Sessions, sender: TelegramSender, botapi: BotApiServer
+) -> None:
+    world = World(sessions)
+    chats = [await world.chat(700 + n) for n in range(12)]
+    for chat in chats:
+        await queue(sessions, chat, f"for {chat.chat_id}", key=f"{chat.chat_id}")
+    slow = load_settings(CLAIMWATCH_SEND_RATE=5)  # 12 messages take over two seconds
+    report = await send_pending(
+        sessions, sender, settings=slow, clock=Clock(T0), lease=timedelta(seconds=1)
+    )
+    assert report.postponed > 0  # some claims ran out while waiting for the rate cap
+    assert sorted(m.chat_id for m in botapi.sent()) == [c.chat_id for c in chats]
+    assert {r.status for r in (await rows(sessions)).values()} == {"sent"}

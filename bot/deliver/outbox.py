@@ -24,9 +24,10 @@ Write = Callable[[AsyncSession], Awaitable[object]]
 class OutboxWriter:
     """Serializes outbox writes; use `async with OutboxWriter(sessions) as writer`."""
 
-    def __init__(self, sessions: Sessions, *, batch: int = 200) -> None:
+    def __init__(self, sessions: Sessions, *, batch: int = 200, linger: float = 0.01) -> None:
         self._sessions = sessions
         self._batch = batch
+        self._linger = linger
         self._queue: asyncio.Queue[tuple[Write, asyncio.Future[None]]] = asyncio.Queue()
         self._sent: list[tuple[int, int]] = []  # (delivery id, message id) waiting to be written
         self._task: asyncio.Task[None] | None = None
@@ -70,6 +71,8 @@ class OutboxWriter:
     async def _run(self) -> None:
         while True:
             work = [await self._queue.get()]
+            # A moment's wait lets a busy sender's outcomes share one transaction.
+            await asyncio.sleep(self._linger)
             while len(work) < self._batch and not self._queue.empty():
                 work.append(self._queue.get_nowait())
             try:

@@ -12,7 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from html import unescape
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import Button, Claim, StoredMatch
 
@@ -34,6 +35,13 @@ def escape_attr(text: str) -> str:
 def utf16_len(text: str) -> int:
     """Length as Telegram counts it: UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
+
+
+def visible_length(text: str, *, html: bool = True) -> int:
+    """UTF-16 units Telegram counts: the text without its tags, entities resolved."""
+    if html:
+        text = unescape(re.sub(r"<[^>]*>", "", text))
+    return utf16_len(text)
 
 
 def link(url: str | None, label: str) -> str:
@@ -68,7 +76,11 @@ def why_line(match: StoredMatch) -> str:
 
 
 def format_time(moment: datetime, timezone: str) -> str:
-    local = moment.astimezone(ZoneInfo(timezone))
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):  # a stored zone this system lacks: show UTC
+        zone = ZoneInfo("UTC")
+    local = moment.astimezone(zone)
     return local.strftime("%d %b %Y %H:%M ") + (local.tzname() or timezone)
 
 

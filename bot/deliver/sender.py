@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.deliver.outbox import OutboxWriter, Write
 from bot.deliver.pace import ChatPacer, TokenBucket
-from bot.deliver.render import TELEGRAM_LIMIT, html_to_plain, split_message
+from bot.deliver.render import TELEGRAM_LIMIT, html_to_plain, split_message, visible_length
 from bot.domain import Button, OutboundMessage
 from bot.errors import (
     BadMarkup,
@@ -108,15 +109,18 @@ def backoff(attempts: int) -> float:
 async def _send_parts(
     sender: Sender, message: OutboundMessage, chat_id: int, text: str, *, html: bool
 ) -> int:
-    """Send `text`, split first if Telegram says it is too long; buttons go on the last part."""
-    try:
-        return await sender.send_message(
-            chat_id, text, thread_id=message.thread_id, html=html, buttons=message.buttons
-        )
-    except MessageTooLong:
-        parts = split_message(text, TELEGRAM_LIMIT - 96, html=html)
-        if len(parts) < 2:
-            raise
+    """Send `text`, in parts if it is too long; buttons go on the last part."""
+    if visible_length(text, html=html) > TELEGRAM_LIMIT:
+        parts = split_message(text, TELEGRAM_LIMIT, html=html)
+    else:
+        try:
+            return await sender.send_message(
+                chat_id, text, thread_id=message.thread_id, html=html, buttons=message.buttons
+            )
+        except MessageTooLong:  # Telegram counts differently than we do: split smaller
+            parts = split_message(text, TELEGRAM_LIMIT - 96, html=html)
+            if len(parts) < 2:
+                raise
     message_id = 0
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
@@ -158,6 +162,7 @@ class _Run:
         self.sender, self.writer, self.clock = sender, writer, clock
         self.rate, self.pacer, self.gate = rate, pacer, gate
         self.report = SendReport()
+        self.lease_deadline = math.inf  # monotonic time after which claimed rows go back
 
     async def deliver(self, message: OutboundMessage, chat_id: int) -> _Outcome:
         moved = False
@@ -165,6 +170,10 @@ class _Run:
             try:
                 async with self.gate:
                     await self.rate.acquire()
+                    if time.monotonic() > self.lease_deadline:
+                        # Held up so long that the claim may lapse: another sender could take
+                        # the row, so hand it back rather than risk sending it twice.
+                        return _Later(0.0, None, failed=False)
                     return _Done(await _attempt(self.sender, message, chat_id))
             except RetryLater as err:
                 # Telegram's flood control is global to the bot: everybody waits.
@@ -308,6 +317,8 @@ async def send_pending(
     rate = TokenBucket(rate=settings.send_rate, burst=max(1.0, settings.send_rate / 10))
     pacer = pacer or ChatPacer()
     gate = asyncio.Semaphore(concurrency)
+    # A batch must go out well within its lease, at the rate cap, or rows would be handed back.
+    batch = max(concurrency, min(batch, int(settings.send_rate * lease.total_seconds() / 2)))
     async with OutboxWriter(sessions) as writer:
         run = _Run(sender=sender, writer=writer, clock=clock, rate=rate, pacer=pacer, gate=gate)
         while True:
@@ -318,6 +329,7 @@ async def send_pending(
                 )
             if not claimed:
                 break
+            run.lease_deadline = time.monotonic() + lease.total_seconds() * 0.75
             by_chat: dict[int, list[OutboundMessage]] = {}
             for message in claimed:
                 by_chat.setdefault(message.chat_id, []).append(message)

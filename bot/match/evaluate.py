@@ -69,7 +69,9 @@ class EvalReport:
 
     @property
     def stance_macro_f1(self) -> float:
-        return sum(self.stance_counts(s).f1 for s in STANCES) / len(STANCES)
+        """Mean F1 over the stances that occur (in the labels or the predictions)."""
+        seen = [c for c in map(self.stance_counts, STANCES) if c.gold or c.predicted]
+        return sum(c.f1 for c in seen) / len(seen) if seen else 0.0
 
     @property
     def unlabeled_alert_share(self) -> float:

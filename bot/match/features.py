@@ -203,7 +203,14 @@ class ClaimSpace:
             vetoed=bool(surface.vetoed[c]),
             cues_support=tuple(surface.view.found(claim.cues_support)),
             cues_contradict=tuple(surface.view.found(claim.cues_contradict)),
-            shared_words=tuple(sorted(surface.shared.get(c, ()))),
+            shared_words=tuple(sorted(surface.shared.get(c, ())))
+            if surface.english
+            else self._keywords_found(claim, surface.view),
             best_unit=best_unit,
             best_hypothesis=best_hypothesis,
         )
+
+    @staticmethod
+    def _keywords_found(claim: Claim, view: KeywordView) -> tuple[str, ...]:
+        """For items the model cannot read, the claim's keywords they mention are the evidence."""
+        return tuple(dict.fromkeys(k for group in claim.keywords_all for k in view.found(group)))

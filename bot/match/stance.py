@@ -15,7 +15,7 @@ from bot.domain import Stance
 from bot.match.features import Features
 
 # Tuned on the dev set (stance macro-F1); see docs/matching.md.
-SEMANTIC_WEIGHT = 10.0
+SEMANTIC_WEIGHT = 5.0
 CUE_WEIGHT = 1.0
 CONTRADICT_MARGIN = 0.5
 SUPPORT_MARGIN = 0.2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？；])")
@@ -59,26 +60,53 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_END.split(text) if s and s.strip()]
 
 
+@lru_cache(maxsize=65536)
+def word_forms(keyword: str) -> tuple[str, ...]:
+    """A keyword and its common English endings: ban, bans, banned, banning, ban's."""
+    forms = [keyword, keyword + "s", keyword + "es", keyword + "ed", keyword + "d", keyword + "ing"]
+    forms.append(keyword + "'s")
+    if keyword.endswith("e"):
+        forms.append(keyword[:-1] + "ing")
+    if keyword.endswith("y"):
+        forms += [keyword[:-1] + "ies", keyword[:-1] + "ied"]
+    if len(keyword) > 2 and keyword[-1] not in "aeiouwy" and keyword[-2] in "aeiou":
+        forms += [keyword + keyword[-1] + "ed", keyword + keyword[-1] + "ing"]
+    return tuple(forms)
+
+
 @dataclass(frozen=True, slots=True)
 class KeywordView:
-    """An item's text prepared for fast keyword tests: every word prefix and the plain text."""
+    """An item's text prepared for fast keyword tests: its words, their prefixes, the plain text."""
 
+    words: frozenset[str]
     prefixes: frozenset[str]
     padded: str
 
     @classmethod
     def of(cls, text: str) -> KeywordView:
-        norm = normalize(text)
-        prefixes = {w[:n] for w in WORD.findall(norm) for n in range(2, len(w) + 1)}
-        return cls(frozenset(prefixes), " " + " ".join(WORD.findall(norm)) + " ")
+        tokens = WORD.findall(normalize(text))
+        prefixes = {w[:n] for w in tokens for n in range(2, len(w) + 1)}
+        return cls(frozenset(tokens), frozenset(prefixes), " " + " ".join(tokens) + " ")
 
     def has(self, keyword: str) -> bool:
-        """True when `keyword` starts a word of the text ("postpon" ~ "postponed")."""
+        """Does the text mention `keyword`? English words match whole, with their usual endings
+        ("ban" matches "banned" but not "bank"); "postpon*" matches any word starting so; other
+        alphabets match word starts ("визит" ~ "визита"); Chinese matches anywhere."""
         if CJK.search(keyword):
             return keyword in self.padded
-        if " " in keyword or "-" in keyword or "." in keyword or "'" in keyword:
-            return " " + " ".join(WORD.findall(keyword)) in self.padded
-        return keyword in self.prefixes
+        open_ended = keyword.endswith("*")
+        parts = WORD.findall(keyword)
+        if not parts:
+            return False
+        if len(parts) > 1:
+            head = " " + " ".join(parts[:-1]) + " "
+            if open_ended or not parts[-1].isascii():
+                return head + parts[-1] in self.padded
+            return any(head + form + " " in self.padded for form in word_forms(parts[-1]))
+        word = parts[0]
+        if open_ended or not word.isascii():
+            return word in self.prefixes
+        return any(form in self.words for form in word_forms(word))
 
     def found(self, keywords: tuple[str, ...]) -> list[str]:
         return [k for k in keywords if self.has(k)]

@@ -74,16 +74,11 @@ async def add_deliveries(
     ]
     dialect = session.bind.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    added = 0
-    for start in range(0, len(values), 500):
-        statement = (
-            insert(DeliveryRow)
-            .values(values[start : start + 500])
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(DeliveryRow.id)
-        )
-        added += len((await session.execute(statement)).all())
-    return added
+    table = cast(Table, DeliveryRow.__table__)
+    # One statement, many parameter sets: SQLAlchemy batches them ("insertmanyvalues").
+    statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
+    result = await session.execute(statement, values)
+    return len(result.all())
 
 
 def _due(now: datetime) -> Select[tuple[DeliveryRow, SubscriberRow]]:

@@ -41,13 +41,15 @@ def _to_entry(row: EntryRow, feed_name: str | None) -> Entry:
 
 
 async def unmatched_entries(session: AsyncSession, *, limit: int = 500) -> list[Entry]:
-    """Entries the matcher has not looked at yet, oldest first."""
+    """Entries the matcher has not seen yet, oldest first, locked until the transaction ends."""
     rows = await session.execute(
         select(EntryRow, FeedRow.name, FeedRow.url)
         .join(FeedRow, FeedRow.id == EntryRow.feed_id)
         .where(EntryRow.matched_at.is_(None))
         .order_by(EntryRow.first_seen_at, EntryRow.id)
         .limit(limit)
+        # Several processes on PostgreSQL each take different entries (SQLite ignores this).
+        .with_for_update(of=EntryRow, skip_locked=True)
     )
     return [_to_entry(row, name or url) for row, name, url in rows]
 

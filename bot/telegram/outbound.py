@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from datetime import timedelta
+from functools import lru_cache
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -32,7 +33,9 @@ from bot.errors import (
 )
 
 
+@lru_cache(maxsize=1024)
 def keyboard(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    """The inline keyboard for button rows (cached: fan-outs repeat the same few)."""
     if not buttons:
         return None
     return InlineKeyboardMarkup(
