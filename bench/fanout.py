@@ -131,7 +131,7 @@ async def run_once(
         plan_seconds = time.perf_counter() - started
         commands.put("reset")
         replies.get()
-        bot = Bot(TOKEN, base_url=f"{url}/bot", request=HTTPXRequest(connection_pool_size=128))
+        bot = Bot(TOKEN, base_url=f"{url}/bot", request=HTTPXRequest(connection_pool_size=16))
         async with bot:
             started, cpu = time.perf_counter(), time.process_time()
             report = await send_pending(

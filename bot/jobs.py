@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import httpx
 
 from bot.config import Settings
 from bot.deliver.digest import queue_due_digests
+from bot.deliver.pace import ChatPacer
 from bot.deliver.plan import plan_deliveries
 from bot.deliver.sender import Sender, send_pending
 from bot.ingest.pipeline import PollReport, poll_feeds
@@ -51,6 +52,8 @@ class Jobs:
     clock: Callable[[], datetime]
     # One poll at a time, whether started by the scheduler or by /pollnow.
     poll_lock: asyncio.Lock
+    # Kept across ticks so a chat's pace (1/s, 20/min in groups) survives between sends.
+    pacer: ChatPacer = field(default_factory=ChatPacer)
 
     async def poll_tick(self, *, due_only: bool = True) -> TickSummary:
         """Poll due feeds, match what is new, plan deliveries: fetch → … → outbox."""
@@ -86,7 +89,10 @@ class Jobs:
 
     async def delivery_tick(self) -> None:
         """Send whatever the outbox holds that is due."""
-        await send_pending(self.sessions, self.sender, settings=self.settings, clock=self.clock)
+        await send_pending(
+            self.sessions, self.sender, settings=self.settings, clock=self.clock, pacer=self.pacer
+        )
+        self.pacer.forget_idle()
 
     async def digest_tick(self) -> None:
         """Queue the digests that are due; the next delivery tick sends them."""

@@ -100,3 +100,11 @@ def test_handwritten_news_is_matched_well_and_unrelated_news_stays_silent(
     assert report.pairs.precision >= 0.8
     assert report.unlabeled_alerting == 0
     assert report.stance_accuracy >= 0.8
+
+
+def test_repeated_sentences_get_the_same_vector(embedder: MiniLMEmbedder) -> None:
+    first = embedder.encode(["Wire copy repeated by two feeds.", "Another line."])
+    again = embedder.encode(["A new line.", "Wire copy repeated by two feeds.", "A new line."])
+    assert np.allclose(first[0], again[1])
+    assert np.allclose(again[0], again[2])
+    assert embedder.encode([]).shape == (0, 384)

@@ -237,6 +237,7 @@ async def test_a_message_too_long_is_split_into_valid_parts(
     await drain(sessions, sender, Clock(T0), rounds=1)
     parts = botapi.sent(101)
     assert len(parts) >= 2
+    assert botapi.calls["sendMessage"] == len(parts)  # split before sending, none refused
     assert all(m.parse_mode == "HTML" for m in parts)  # the stand-in rejects malformed HTML
     assert "\n".join(m.text for m in parts) == text
     assert [len(m.buttons) for m in parts] == [0] * (len(parts) - 1) + [2]

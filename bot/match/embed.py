@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -14,6 +15,7 @@ import numpy.typing as npt
 log = logging.getLogger(__name__)
 
 Vectors = npt.NDArray[np.float32]
+DIMENSIONS = 384
 
 
 class Embedder(Protocol):
@@ -40,7 +42,9 @@ def model_path() -> Path:
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 on the CPU, batched; loading takes a few seconds, so do it once."""
 
-    def __init__(self, path: Path | None = None, *, batch_size: int = 16) -> None:
+    def __init__(
+        self, path: Path | None = None, *, batch_size: int = 16, cache_size: int = 20_000
+    ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
@@ -52,19 +56,30 @@ class MiniLMEmbedder:
             ) from None
         self.path = path or model_path()
         self.batch_size = batch_size
+        self.cache_size = cache_size
+        self.cache: OrderedDict[str, Vectors] = OrderedDict()
         self.model: Any = SentenceTransformer(str(self.path), device="cpu")
         # News sentences are short; a shorter window keeps long summaries cheap.
         self.model.max_seq_length = 128
         log.info("semantic model loaded from %s", self.path)
 
     def encode(self, texts: Sequence[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        """Unit vectors; recently seen sentences (wire copy repeated by feeds) come from a cache."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self.cache))
+        if missing:
+            vectors = self.model.encode(
+                missing,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            for text, vector in zip(missing, np.asarray(vectors, dtype=np.float32), strict=True):
+                self.cache[text] = vector
+        result = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        for row, text in enumerate(texts):
+            result[row] = self.cache[text]
+            self.cache.move_to_end(text)
+        while len(self.cache) > self.cache_size:
+            self.cache.popitem(last=False)
+        return result

@@ -16,7 +16,7 @@ from bot.domain import Claim
 from bot.match.embed import Embedder, Vectors
 from bot.match.language import is_english
 from bot.match.lexical import LexicalIndex
-from bot.match.tokens import KeywordView, split_sentences
+from bot.match.tokens import KeywordView, split_sentences, terms
 
 MAX_SENTENCES = 6
 Floats = npt.NDArray[np.float64]
@@ -100,6 +100,8 @@ class ClaimSpace:
                 texts += group
                 kinds += [kind] * len(group)
         self.hypotheses = texts
+        # Without the model, word overlap with each hypothesis stands in for its similarity.
+        self.hypothesis_terms = [frozenset(terms(t)) for t in texts] if embedder is None else []
         self.kinds = np.asarray(kinds, dtype=np.int64)
         self.starts = np.asarray(starts, dtype=np.int64)
         self.ends = np.asarray([*starts[1:], len(texts)], dtype=np.int64)
@@ -192,6 +194,9 @@ class ClaimSpace:
                 float(semantic.support[c]),
                 float(semantic.contradict[c]),
             )
+        elif self.hypothesis_terms and surface.english:
+            support, contradict, best_hypothesis = self._overlaps(item, c)
+            scores = (0.0, support, contradict)
         return Features(
             english=surface.english,
             semantic=scores[0],
@@ -214,3 +219,20 @@ class ClaimSpace:
     def _keywords_found(claim: Claim, view: KeywordView) -> tuple[str, ...]:
         """For items the model cannot read, the claim's keywords they mention are the evidence."""
         return tuple(dict.fromkeys(k for group in claim.keywords_all for k in view.found(group)))
+
+    def _overlaps(self, item: ItemText, c: int) -> tuple[float, float, str]:
+        """Best word overlap (cosine of word sets) with the support and contradict hypotheses."""
+        words = frozenset(terms(item.text))
+        best = {1: 0.0, 2: 0.0}
+        best_text, best_overlap = self.claims[c].text, 0.0
+        for h in range(int(self.starts[c]), int(self.ends[c])):
+            hyp = self.hypothesis_terms[h]
+            if not hyp or not words:
+                continue
+            overlap = len(words & hyp) / (len(words) * len(hyp)) ** 0.5
+            kind = int(self.kinds[h])
+            if kind in best:
+                best[kind] = max(best[kind], overlap)
+            if overlap > best_overlap:
+                best_text, best_overlap = self.hypotheses[h], overlap
+        return best[1], best[2], best_text

@@ -32,9 +32,9 @@ class Thresholds:
 
 
 # Fitted by logistic regression on the dev set (docs/matching.md, "Tuning").
-HYBRID = Weights(bias=-7.89, semantic=2.99, lexical=4.3, gate=2.74)
-LEXICAL = Weights(bias=-6.87, semantic=0.0, lexical=4.86, gate=3.03)
-HYBRID_THRESHOLDS = Thresholds(alert=0.42, digest=0.25)
+HYBRID = Weights(bias=-8.0, semantic=2.89, lexical=4.48, gate=2.77)
+LEXICAL = Weights(bias=-7.01, semantic=0.0, lexical=5.0, gate=3.06)
+HYBRID_THRESHOLDS = Thresholds(alert=0.4, digest=0.25)
 LEXICAL_THRESHOLDS = Thresholds(alert=0.42, digest=0.25)
 # Items the model cannot read (other languages) reach digests, never alerts, and only for a
 # claim whose every keyword group (three or more) they mention.

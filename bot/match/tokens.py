@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)  # hyphens split: Trump-Xi
 SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？；])")
 CJK = re.compile(r"[\u3400-\u9fff]")
 
