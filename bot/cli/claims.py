@@ -63,10 +63,14 @@ def _definition_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--deadline", type=date.fromisoformat, help="forecasts: YYYY-MM-DD")
     parser.add_argument("--alias", action="append", help="another name of an actor (repeatable)")
     parser.add_argument(
-        "--support", action="append", help="news that would support it (repeatable)"
+        "--support",
+        action="append",
+        help="news that would support it (repeatable; edit replaces the list)",
     )
     parser.add_argument(
-        "--contradict", action="append", help="news that would contradict it (repeatable)"
+        "--contradict",
+        action="append",
+        help="news that would contradict it (repeatable; edit replaces the list)",
     )
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from bot.config import Settings
 from bot.domain import Claim, Entry, Evidence, Match, StoredMatch
-from bot.match.embed import Embedder, MiniLMEmbedder
+from bot.match.embed import Embedder, MiniLMEmbedder, ModelUnavailableError
 from bot.match.features import ClaimSpace, Features, ItemText, Semantic, Surface
 from bot.match.score import (
     HYBRID,
@@ -149,7 +149,13 @@ async def load_matcher(settings: Settings, claims: Sequence[Claim]) -> Matcher:
     """Build the matcher for settings.matcher; the model loads in a thread, once."""
 
     def build() -> Matcher:
-        embedder = MiniLMEmbedder() if settings.matcher == "hybrid" else None
+        embedder = None
+        if settings.matcher == "hybrid":
+            try:
+                embedder = MiniLMEmbedder()
+            except ModelUnavailableError as err:
+                # Keep the bot working: lexical matching is worse, not wrong.
+                log.warning("matcher falling back to lexical: %s", err)
         return Matcher(claims, embedder)
 
     matcher = await asyncio.to_thread(build)
