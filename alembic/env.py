@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from logging.config import fileConfig
 
+from alembic import context
 from sqlalchemy.engine import Connection
 
-from alembic import context
 from bot.config import load_settings
 from bot.storage.db import create_engine, is_sqlite
 from bot.storage.models import Base

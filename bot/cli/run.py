@@ -18,6 +18,6 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
 async def run_command(args: argparse.Namespace, settings: Settings) -> int:
     # Imported here so `claimwatch feeds …` does not load the Telegram and model stacks.
-    from bot.app import run_bot
+    from bot.app import run_bot  # noqa: PLC0415
 
     return await run_bot(settings)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
-
-from alembic import command
 
 ROOT = Path(__file__).resolve().parents[2]
 
