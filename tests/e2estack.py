@@ -29,7 +29,7 @@ from bot.storage.db import create_engine, create_sessions
 from bot.storage.subscribers import add_subscription, get_or_create_subscriber
 
 ROOT = Path(__file__).resolve().parents[1]
-CLAIMS = ROOT.parent / "shared" / "claims.yaml"
+CLAIMS = ROOT / "claims.yaml"
 TOKEN = "123456789:TEST-token-abcdefghijkl"
 FEEDS = ("/wire.xml", "/agency.xml")
 
