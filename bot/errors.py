@@ -78,3 +78,7 @@ class BadMarkup(DeliveryError):
 
 class MessageTooLong(DeliveryError):
     """deliver: the message exceeds Telegram's 4096 UTF-16 units."""
+
+
+class StartupError(ClaimWatchError):
+    """The bot could not start (e.g. Telegram refused the token); one sentence, never the token."""

@@ -50,7 +50,11 @@ def check_feed_url(url: object) -> str:
     if not isinstance(url, str) or not url.strip():
         raise ValueError("url must be a non-empty string")
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- reading it checks the port is a number in 0-65535
+    except ValueError as err:  # e.g. "Port could not be cast to integer value as '8o8o'"
+        raise ValueError(f"url {url!r} is not a valid address: {err}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"url {url!r} must be an http:// or https:// address with a host")
     return url

@@ -92,7 +92,6 @@ class Jobs:
         await send_pending(
             self.sessions, self.sender, settings=self.settings, clock=self.clock, pacer=self.pacer
         )
-        self.pacer.forget_idle()
 
     async def digest_tick(self) -> None:
         """Queue the digests that are due; the next delivery tick sends them."""

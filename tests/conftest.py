@@ -10,6 +10,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from botapi import BotApiServer
+from botharness import RunningBot, running_bot, seed_claims
+from feedserver import FeedServer
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -101,3 +104,28 @@ async def sqlite_sessions(sqlite_url: str) -> AsyncIterator[Sessions]:
     engine = create_engine(sqlite_url)
     yield create_sessions(engine)
     await engine.dispose()
+
+
+# --- local servers the bot and the feed code talk to ----------------------------------------
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    """The local feed server (tests/feedserver.py); `botapi` is the Telegram one."""
+    with FeedServer() as running:
+        yield running
+
+
+@pytest.fixture
+def botapi() -> Iterator[BotApiServer]:
+    """The stand-in Bot API server (tests/botapi.py); modules override it to seed chats."""
+    with BotApiServer() as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(botapi: BotApiServer, sqlite_url: str) -> AsyncIterator[RunningBot]:
+    """The real bot against `botapi`, with the test claims seeded."""
+    async with running_bot(botapi, sqlite_url) as running:
+        await seed_claims(running.sessions)
+        yield running

@@ -128,3 +128,12 @@ def test_shipped_feeds_file_is_valid_and_covers_the_themes() -> None:
     assert all(600 <= s.interval_seconds <= 3600 for s in specs)
     themes = {t for s in specs for t in s.themes}
     assert {"us-china", "russia-china-relations", "ukraine-peace", "china-eu"} <= themes
+
+
+def test_a_port_that_is_not_a_number_is_reported_with_its_line() -> None:
+    with pytest.raises(ConfigFileError) as caught:
+        parse_feeds_text("feeds:\n  - url: https://news.example.org:8o8o/rss\n", "feeds.yaml")
+    assert str(caught.value) == (
+        "feeds.yaml:2: url 'https://news.example.org:8o8o/rss' is not a valid address: "
+        "Port could not be cast to integer value as '8o8o'"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -16,12 +16,6 @@ from bot.ingest.fetch import FetchLimits, StatusError, create_client, fetch_feed
 from bot.ingest.safety import ensure_public_url, is_public_address
 
 LIMITS = FetchLimits(connect_seconds=2, total_seconds=1.5)
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as running:
-        yield running
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -21,12 +21,6 @@ from bot.storage.feeds import find_feed, list_feeds, sync_feeds
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 LIMITS = FetchLimits(connect_seconds=2, total_seconds=1.5)
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as running:
-        yield running
 
 
 @pytest.fixture
@@ -421,3 +415,33 @@ async def test_polling_chosen_feeds_only(
     # Atom's relative links are resolved against the feed's own address.
     assert [e.link for e in report.new_entries] == [f"http://127.0.0.1:{server.port}/entries/0"]
     assert server.hits("/one.xml") == []
+
+
+async def test_a_stored_address_with_a_bad_port_fails_alone(
+    sqlite_sessions: Sessions, server: FeedServer, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    server.feed("/good.xml", items=1)
+    bad = "http://127.0.0.1:8o8o/feed.xml"
+    async with sqlite_sessions.begin() as session:  # as a row stored before the file check
+        await sync_feeds(
+            session,
+            [
+                FeedSpec(url=server.url("/good.xml"), name="good", interval_seconds=600),
+                FeedSpec(url=bad, name="typo", interval_seconds=600),
+            ],
+            now=NOW,
+        )
+
+    report = await poll(sqlite_sessions, client, settings)
+
+    assert len(report.new_entries) == 1
+    feed = await find_feed_by_url(sqlite_sessions, bad)
+    assert feed.error_count == 1
+    assert feed.last_error == "fetch: invalid address (Invalid port: '8o8o')"
+
+
+async def find_feed_by_url(sessions: Sessions, url: str) -> Feed:
+    async with sessions() as session:
+        feed = await find_feed(session, url)
+    assert feed is not None
+    return feed

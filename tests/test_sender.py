@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -34,12 +34,6 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def botapi() -> Iterator[BotApiServer]:
-    with BotApiServer() as server:
-        yield server
 
 
 @pytest.fixture

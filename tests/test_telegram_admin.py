@@ -41,12 +41,6 @@ def feed_url() -> Iterator[str]:
     server.shutdown()
 
 
-@pytest.fixture
-def botapi() -> Iterator[BotApiServer]:
-    with BotApiServer() as server:
-        yield server
-
-
 async def poll_now() -> str:
     return "polled 3 feeds: 2 ok, 1 failing, 5 new items"
 

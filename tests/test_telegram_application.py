@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from botapi import BotApiServer
 from botharness import running_bot, seed_claims
 
 from bot.domain import Subscription
 
 SECRET = "s3cret-Token_value"
-
-
-@pytest.fixture
-def botapi() -> Iterator[BotApiServer]:
-    with BotApiServer() as server:
-        yield server
 
 
 def free_port() -> int:

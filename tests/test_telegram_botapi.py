@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from botapi import BotApiServer
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -12,12 +10,6 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.request import HTTPXRequest
 
 TOKEN = "123456:TEST-token-abcdefghij"
-
-
-@pytest.fixture
-def botapi() -> Iterator[BotApiServer]:
-    with BotApiServer() as server:
-        yield server
 
 
 def make_bot(server: BotApiServer) -> Bot:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 from botapi import BOT_ID, BOT_USERNAME, BotApiServer
-from botharness import OPERATOR, RunningBot, running_bot, seed_claims
+from botharness import OPERATOR, RunningBot
 
 from bot.domain import Subscription
 
@@ -22,13 +22,6 @@ def botapi() -> Iterator[BotApiServer]:
     with BotApiServer() as server:
         server.set_admins(GROUP, [ADMIN])
         yield server
-
-
-@pytest.fixture
-async def bot(botapi: BotApiServer, sqlite_url: str) -> AsyncIterator[RunningBot]:
-    async with running_bot(botapi, sqlite_url) as running:
-        await seed_claims(running.sessions)
-        yield running
 
 
 async def test_only_group_admins_change_settings(bot: RunningBot) -> None:

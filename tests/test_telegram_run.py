@@ -14,20 +14,25 @@ from botharness import OPERATOR, TOKEN
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_run_serves_commands_against_the_stand_in_server(tmp_path: Path, sqlite_url: str) -> None:
+def run_env(tmp_path: Path, sqlite_url: str, *, token: str, api_url: str) -> dict[str, str]:
+    """`claimwatch run`'s environment: no feeds, the shipped claims, this token and server."""
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text("feeds: []\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "CLAIMWATCH_"))}
+    return env | {
+        "TELEGRAM_BOT_TOKEN": token,
+        "TELEGRAM_API_URL": api_url,
+        "CLAIMWATCH_DATABASE_URL": sqlite_url,
+        "CLAIMWATCH_FEEDS": str(feeds),
+        "CLAIMWATCH_CLAIMS": str(ROOT / "claims.yaml"),
+        "CLAIMWATCH_MATCHER": "lexical",
+        "CLAIMWATCH_ADMIN_IDS": str(OPERATOR),
+    }
+
+
+def test_run_serves_commands_against_the_stand_in_server(tmp_path: Path, sqlite_url: str) -> None:
     with BotApiServer(token=TOKEN) as server:
-        env |= {
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_URL": server.url,
-            "CLAIMWATCH_DATABASE_URL": sqlite_url,
-            "CLAIMWATCH_FEEDS": str(feeds),
-            "CLAIMWATCH_CLAIMS": str(ROOT / "claims.yaml"),
-            "CLAIMWATCH_MATCHER": "lexical",
-            "CLAIMWATCH_ADMIN_IDS": str(OPERATOR),
-        }
+        env = run_env(tmp_path, sqlite_url, token=TOKEN, api_url=server.url)
         log = tmp_path / "run.log"
         with log.open("w") as sink:
             proc = subprocess.Popen(
@@ -53,3 +58,23 @@ def test_run_serves_commands_against_the_stand_in_server(tmp_path: Path, sqlite_
     assert "Subscribed chats: 1" in status.text
     assert [c["command"] for c in server.commands()][:2] == ["start", "help"]
     assert TOKEN not in output and "Traceback" not in output
+
+
+def test_a_rejected_token_stops_run_with_one_sentence_and_no_token(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    wrong = "987654:WRONG-token-zyxwvutsrq"
+    with BotApiServer(token=TOKEN) as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=tmp_path,
+            env=run_env(tmp_path, sqlite_url, token=wrong, api_url=server.url),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert wrong not in result.stderr and wrong.split(":")[1] not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Telegram rejected the bot token" in result.stderr

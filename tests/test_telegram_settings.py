@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
-from botapi import BotApiServer
-from botharness import RunningBot, running_bot, seed_claims
-
-
-@pytest.fixture
-def botapi() -> Iterator[BotApiServer]:
-    with BotApiServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(botapi: BotApiServer, sqlite_url: str) -> AsyncIterator[RunningBot]:
-    async with running_bot(botapi, sqlite_url) as running:
-        await seed_claims(running.sessions)
-        yield running
+from botharness import RunningBot
 
 
 async def test_mode(bot: RunningBot) -> None:

@@ -2,26 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
-import pytest
-from botapi import BotApiServer
-from botharness import OPERATOR, RunningBot, running_bot, seed_claims
+from botharness import OPERATOR, RunningBot
 
 from bot.telegram.catalog import COMMANDS
-
-
-@pytest.fixture
-def botapi() -> Iterator[BotApiServer]:
-    with BotApiServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(botapi: BotApiServer, sqlite_url: str) -> AsyncIterator[RunningBot]:
-    async with running_bot(botapi, sqlite_url) as running:
-        await seed_claims(running.sessions)
-        yield running
 
 
 async def test_start_welcomes_with_theme_buttons(bot: RunningBot) -> None:

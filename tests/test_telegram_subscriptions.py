@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
-import pytest
-from botapi import BotApiServer
-from botharness import NOW, RunningBot, running_bot, seed_claims
+from botharness import NOW, RunningBot
 
 from bot.domain import Evidence, FeedSpec, Match, ParsedEntry, Stance, Subscription
 from bot.storage.entries import store_entries
 from bot.storage.feeds import add_feed
 from bot.storage.matches import save_match
 from bot.storage.stories import attach_entry, create_story
-
-
-@pytest.fixture
-def botapi() -> Iterator[BotApiServer]:
-    with BotApiServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(botapi: BotApiServer, sqlite_url: str) -> AsyncIterator[RunningBot]:
-    async with running_bot(botapi, sqlite_url) as running:
-        await seed_claims(running.sessions)
-        yield running
 
 
 async def test_subscribe_to_themes_claims_and_all_in_any_case(bot: RunningBot) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.cli import claims, db, deliveries, feeds, matching, poll, run
 from bot.config import Settings, SettingsError, load_settings
-from bot.errors import ConfigFileError
+from bot.errors import ConfigFileError, StartupError
 
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
@@ -61,5 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigFileError as err:
         print(f"claimwatch: {err}", file=sys.stderr)
         return 2
+    except StartupError as err:
+        print(f"claimwatch: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.claims_file import KINDS, SLUG, load_claims_file
+from bot.cli.database import open_database
+from bot.cli.output import fail
 from bot.config import Settings
 from bot.domain import Claim, Tally
 from bot.storage.claims import (
@@ -22,9 +21,7 @@ from bot.storage.claims import (
     retire_claim,
     sync_claims,
 )
-from bot.storage.db import Sessions, create_engine, create_sessions
 from bot.storage.matches import latest_matches
-from bot.storage.migrate import upgrade_database_async
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -72,21 +69,6 @@ def _definition_flags(parser: argparse.ArgumentParser) -> None:
         action="append",
         help="news that would contradict it (repeatable; edit replaces the list)",
     )
-
-
-@contextlib.asynccontextmanager
-async def open_database(settings: Settings) -> AsyncIterator[Sessions]:
-    await upgrade_database_async(settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
-        yield create_sessions(engine)
-    finally:
-        await engine.dispose()
-
-
-def fail(message: str) -> int:
-    print(f"claimwatch: {message}", file=sys.stderr)
-    return 1
 
 
 def tally_text(tally: Tally) -> str:

@@ -6,7 +6,7 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.cli.feeds import open_database
+from bot.cli.database import open_database
 from bot.config import Settings
 from bot.deliver.digest import preview_digest, queue_digest_now
 from bot.deliver.render import html_to_plain

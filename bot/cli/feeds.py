@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.cli.database import open_database
+from bot.cli.output import fail
 from bot.config import Settings
 from bot.domain import Feed, FeedSpec
 from bot.errors import FeedError
@@ -18,9 +18,7 @@ from bot.ingest.fetch import create_client
 from bot.ingest.opml import OpmlError, read_opml, write_opml
 from bot.ingest.pipeline import add_feed_checked, check_feed
 from bot.ingest.safety import ensure_public_url
-from bot.storage.db import Sessions, create_engine, create_sessions
 from bot.storage.feeds import add_feed, find_feed, list_feeds, remove_feed
-from bot.storage.migrate import upgrade_database_async
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -46,22 +44,6 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     exp = actions.add_parser("export-opml", help="write the enabled feeds as OPML")
     exp.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     exp.set_defaults(handler=export_command)
-
-
-@contextlib.asynccontextmanager
-async def open_database(settings: Settings) -> AsyncIterator[Sessions]:
-    """Sessions on the configured database, migrated to the current schema first."""
-    await upgrade_database_async(settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
-        yield create_sessions(engine)
-    finally:
-        await engine.dispose()
-
-
-def fail(message: str) -> int:
-    print(f"claimwatch: {message}", file=sys.stderr)
-    return 1
 
 
 def when(value: datetime | None, now: datetime) -> str:

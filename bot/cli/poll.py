@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.cli.feeds import open_database
+from bot.cli.database import open_database
 from bot.config import Settings
 from bot.domain import PollReport
 from bot.feeds_file import load_feeds_file

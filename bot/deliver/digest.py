@@ -119,6 +119,22 @@ async def _digest_messages(
     return split_message(render_digest(items, since=since, timezone=subscriber.timezone))
 
 
+def _digest_rows(
+    subscriber: Subscriber, messages: Sequence[str], *, period: str, now: datetime
+) -> list[NewDelivery]:
+    """Outbox rows for a digest's parts, keyed by (chat, topic, period, part)."""
+    return [
+        NewDelivery(
+            subscriber_id=subscriber.id,
+            key=f"digest:{subscriber.chat_id}:{subscriber.thread_id}:{period}:{index}",
+            kind="digest",
+            text=text,
+            not_before=now,
+        )
+        for index, text in enumerate(messages)
+    ]
+
+
 def _since(subscriber: Subscriber) -> datetime:
     return subscriber.last_digest_at or subscriber.subscribed_at
 
@@ -159,17 +175,7 @@ async def queue_due_digests(sessions: Sessions, *, now: datetime, settings: Sett
             if subscriber.paused
             else await _digest_messages(sessions, subscriber, since=since, now=now)
         )
-        stamp = period.strftime("%Y%m%dT%H%M")
-        rows = [
-            NewDelivery(
-                subscriber_id=subscriber.id,
-                key=f"digest:{subscriber.chat_id}:{subscriber.thread_id}:{stamp}:{index}",
-                kind="digest",
-                text=text,
-                not_before=now,
-            )
-            for index, text in enumerate(messages)
-        ]
+        rows = _digest_rows(subscriber, messages, period=period.strftime("%Y%m%dT%H%M"), now=now)
         async with sessions.begin() as session:
             queued += await add_deliveries(session, rows, now=now)
             await set_digest_times(session, subscriber.id, next_at=next_at, last_at=now, now=now)
@@ -180,20 +186,7 @@ async def digest_now(
     sessions: Sessions, subscriber_id: int, *, now: datetime, settings: Settings
 ) -> list[str]:
     """The chat's digest since its last one, for /digest; [] when there is nothing new."""
-    async with sessions() as session:
-        subscriber = await get_subscriber_by_id(session, subscriber_id)
-    if subscriber is None:
-        return []
-    messages = await _digest_messages(sessions, subscriber, since=_since(subscriber), now=now)
-    async with sessions.begin() as session:
-        await set_digest_times(
-            session,
-            subscriber.id,
-            next_at=subscriber.next_digest_at,
-            last_at=now,
-            now=now,
-        )
-    return messages
+    return await _take_digest(sessions, subscriber_id, now=now, queue=False)
 
 
 async def preview_digest(sessions: Sessions, subscriber_id: int, *, now: datetime) -> list[str]:
@@ -209,24 +202,27 @@ async def queue_digest_now(
     sessions: Sessions, subscriber_id: int, *, now: datetime, settings: Settings
 ) -> list[str]:
     """Queue the chat's digest for sending now (operator's `claimwatch digest`); returns it."""
+    return await _take_digest(sessions, subscriber_id, now=now, queue=True)
+
+
+async def _take_digest(
+    sessions: Sessions, subscriber_id: int, *, now: datetime, queue: bool
+) -> list[str]:
+    """The digest since the chat's last one; the next one starts from `now` (its schedule stays).
+
+    With `queue` the parts also go to the outbox, under keys of their own.
+    """
     async with sessions() as session:
         subscriber = await get_subscriber_by_id(session, subscriber_id)
     if subscriber is None:
         return []
     messages = await _digest_messages(sessions, subscriber, since=_since(subscriber), now=now)
-    stamp = now.strftime("%Y%m%dT%H%M%S")
-    rows = [
-        NewDelivery(
-            subscriber_id=subscriber.id,
-            key=f"digest:{subscriber.chat_id}:{subscriber.thread_id}:now-{stamp}:{index}",
-            kind="digest",
-            text=text,
-            not_before=now,
-        )
-        for index, text in enumerate(messages)
-    ]
     async with sessions.begin() as session:
-        await add_deliveries(session, rows, now=now)
+        if queue:
+            period = now.strftime("now-%Y%m%dT%H%M%S")
+            await add_deliveries(
+                session, _digest_rows(subscriber, messages, period=period, now=now), now=now
+            )
         await set_digest_times(
             session, subscriber.id, next_at=subscriber.next_digest_at, last_at=now, now=now
         )

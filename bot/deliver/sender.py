@@ -333,7 +333,19 @@ async def send_pending(
             by_chat: dict[int, list[OutboundMessage]] = {}
             for message in claimed:
                 by_chat.setdefault(message.chat_id, []).append(message)
-            await asyncio.gather(*(run.run_chat(rows) for rows in by_chat.values()))
+            # One chat's failure (say, its outcome could not be written) must not leave the
+            # other chats' tasks running past the writer; its rows return when the lease ends.
+            outcomes = await asyncio.gather(
+                *(run.run_chat(rows) for rows in by_chat.values()), return_exceptions=True
+            )
+            for chat_id, outcome in zip(by_chat, outcomes, strict=True):
+                if isinstance(outcome, Exception):
+                    log.error(
+                        "sending to chat %s failed",
+                        chat_id,
+                        exc_info=outcome,
+                        extra={"chat_id": chat_id},
+                    )
     pacer.forget_idle()
     run.report.seconds = time.monotonic() - started
     if run.report.sent or run.report.postponed or run.report.dead:

@@ -111,6 +111,8 @@ async def fetch_feed(
         raise FetchError(url, f"fetch: timed out ({_describe(err)})") from None
     except httpx.HTTPError as err:
         raise FetchError(url, f"fetch: {_describe(err)}") from None
+    except httpx.InvalidURL as err:  # not an HTTPError: a bad port or host in the address
+        raise FetchError(url, f"fetch: invalid address ({str(err)[:160]})") from None
 
 
 async def _follow(
@@ -148,7 +150,10 @@ async def _follow(
 
 
 def _redirect_target(url: str, current: str, location: str) -> str:
-    target = urljoin(current, location.strip())
+    try:
+        target = urljoin(current, location.strip())
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise FetchError(url, f"fetch: redirected to an invalid address {location[:200]}") from None
     if urlsplit(target).scheme not in ("http", "https"):
         raise FetchError(url, f"fetch: redirected to an unsupported address {target[:200]}")
     return target

@@ -75,7 +75,7 @@ async def poll_feeds(
 
     async def run(feed: Feed) -> tuple[FeedPollResult, list[Entry]]:
         # Host gate first: a task waiting on a busy host must not hold a global slot.
-        async with host_gates[httpx.URL(feed.url).host], gate:
+        async with host_gates[_host(feed.url)], gate:
             return await poll_feed(
                 sessions,
                 feed,
@@ -90,6 +90,14 @@ async def poll_feeds(
     results = tuple(result for result, _ in outcomes)
     new = tuple(entry for _, entries in outcomes for entry in entries)
     return PollReport(results=results, new_entries=new)
+
+
+def _host(url: str) -> str:
+    """The host to cap requests by; an unparsable URL is its own group (fetch reports it)."""
+    try:
+        return httpx.URL(url).host
+    except httpx.InvalidURL:
+        return url
 
 
 def _write_gate(sessions: Sessions) -> asyncio.Semaphore:

@@ -7,7 +7,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from bot.errors import UnsafeFeedError
+from bot.errors import FetchError, UnsafeFeedError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -41,7 +41,10 @@ async def ensure_public_url(url: str) -> None:
     """Raise UnsafeFeedError when `url`'s host resolves to any non-public address."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as err:  # not a number, or out of range
+        raise FetchError(url, f"fetch: invalid address ({err})") from None
     try:
         addresses = await resolve_addresses(host, port)
     except OSError:

@@ -131,7 +131,7 @@ def format_report(report: EvalReport) -> str:
         f"contradicts precision {contra.precision:.3f} recall {contra.recall:.3f}",
         f"unlabeled items alerting: {report.unlabeled_alerting}/{report.unlabeled} "
         f"({100 * report.unlabeled_alert_share:.1f}%)",
-        f"non-English items (digest level, never alerts): "
+        f"non-English items (digest level, by keywords): "
         f"gold {report.foreign_pairs.gold}, listed {report.foreign_pairs.predicted}, "
         f"correct {report.foreign_pairs.hits}",
         "",

@@ -67,6 +67,7 @@ class Surface:
     view: KeywordView
     lexical: Floats
     gate: Floats
+    mentions: npt.NDArray[np.int64]  # distinct keywords of each claim's groups the item mentions
     vetoed: Flags
     shared: dict[int, list[str]]
 
@@ -110,11 +111,13 @@ class ClaimSpace:
     def _index_keywords(self) -> None:
         # keyword -> ids of the (claim, group) pairs it belongs to; checked once per item.
         self.group_keywords: dict[str, list[int]] = {}
+        self.keyword_claims: dict[str, set[int]] = {}
         owners: list[int] = []
         for c, claim in enumerate(self.claims):
             for group in claim.keywords_all:
                 for word in set(group):
                     self.group_keywords.setdefault(word, []).append(len(owners))
+                    self.keyword_claims.setdefault(word, set()).add(c)
                 owners.append(c)
         self.group_owner = np.asarray(owners, dtype=np.int64)
         self.groups_per_claim = np.bincount(self.group_owner, minlength=len(self.claims))
@@ -127,9 +130,11 @@ class ClaimSpace:
         english = is_english(item.text, item.lang)
         view = KeywordView.of(item.text)
         hit = np.zeros(len(self.group_owner), dtype=bool)
+        mentions = np.zeros(len(self.claims), dtype=np.int64)
         for word, ids in self.group_keywords.items():
             if view.has(word):
                 hit[ids] = True
+                mentions[list(self.keyword_claims[word])] += 1
         matched = np.bincount(self.group_owner[hit], minlength=len(self.claims))
         with np.errstate(invalid="ignore", divide="ignore"):
             gate = np.where(
@@ -143,7 +148,7 @@ class ClaimSpace:
             lexical, shared = self.lexical.score_item(item.text)
         else:
             lexical, shared = np.zeros(len(self.claims)), {}
-        return Surface(english, view, lexical, gate, vetoed, shared)
+        return Surface(english, view, lexical, gate, mentions, vetoed, shared)
 
     def semantic(self, items: Sequence[ItemText]) -> list[Semantic | None]:
         """The model's reading of each item (None for items it cannot read or when lexical-only)."""

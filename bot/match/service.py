@@ -99,7 +99,9 @@ class Matcher:
         result = []
         for item, surface, reading in zip(items, surfaces, semantic, strict=True):
             if not surface.english:
-                scores = foreign_scores(surface.gate, self.groups, surface.vetoed)
+                scores = foreign_scores(
+                    surface.gate, self.groups, surface.mentions, surface.vetoed
+                )
             elif self.embedder is not None and reading is None:
                 scores = np.zeros(len(self.claims))  # no claim within reach: not embedded
             else:
@@ -130,7 +132,7 @@ class Matcher:
         self, item: ItemText, c: int, score: float, surface: Surface, reading: Semantic | None
     ) -> ScoredPair:
         features = self.space.features(item, c, surface, reading)
-        level = level_of(score, self.thresholds, english=features.english)
+        level = level_of(score, self.thresholds)
         call = decide_stance(features)
         why = Evidence(
             sentence=features.best_unit,

@@ -29,12 +29,17 @@ class StanceCall:
 
 
 def decide_stance(features: Features) -> StanceCall:
+    cues = CUE_WEIGHT * (len(features.cues_contradict) - len(features.cues_support))
     if not features.english:
-        # Without the semantic signal the cue words alone are too weak to take a side.
-        return StanceCall("related", 0.5, 0.0)
-    lean = SEMANTIC_WEIGHT * (
-        features.semantic_contradict - features.semantic_support
-    ) + CUE_WEIGHT * (len(features.cues_contradict) - len(features.cues_support))
+        # The model cannot read the item: the claim's cue words in its language decide, and
+        # without them it only bears on the claim.
+        return _call(cues)
+    return _call(
+        SEMANTIC_WEIGHT * (features.semantic_contradict - features.semantic_support) + cues
+    )
+
+
+def _call(lean: float) -> StanceCall:
     if lean > CONTRADICT_MARGIN:
         return StanceCall("contradicts", _confidence(lean - CONTRADICT_MARGIN), lean)
     if lean < -SUPPORT_MARGIN:

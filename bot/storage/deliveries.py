@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, and_, bindparam, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import Button, DeliveryKind, OutboundMessage
+from bot.storage.db import dialect_insert
 from bot.storage.models import DeliveryRow, EntryRow, SubscriberRow
 
 OPEN_STATUSES = ("pending", "sending")
@@ -72,11 +72,13 @@ async def add_deliveries(
         }
         for item in items
     ]
-    dialect = session.bind.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = cast(Table, DeliveryRow.__table__)
     # One statement, many parameter sets: SQLAlchemy batches them ("insertmanyvalues").
-    statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
+    statement = (
+        dialect_insert(session)(table)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(table.c.id)
+    )
     result = await session.execute(statement, values)
     return len(result.all())
 

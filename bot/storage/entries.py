@@ -6,18 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import Entry, ParsedEntry
+from bot.storage.db import dialect_insert
 from bot.storage.models import EntryRow, FeedRow
 
 # Rows per INSERT: well under SQLite's bound-parameter limit (10 columns each).
 BATCH = 500
 
 
-def to_entry(row: EntryRow, feed_name: str | None = None) -> Entry:
+def to_entry(row: EntryRow | Row[Any], feed_name: str | None = None) -> Entry:
+    """The domain `Entry` for an ORM row or a result row of the entries columns."""
     return Entry(
         id=row.id,
         feed_id=row.feed_id,
@@ -32,28 +33,6 @@ def to_entry(row: EntryRow, feed_name: str | None = None) -> Entry:
         story_id=row.story_id,
         feed_name=feed_name,
     )
-
-
-def _row_entry(row: Any, feed_name: str | None) -> Entry:
-    return Entry(
-        id=row["id"],
-        feed_id=row["feed_id"],
-        identity=row["identity"],
-        title=row["title"],
-        summary=row["summary"],
-        link=row["link"],
-        published_at=row["published_at"],
-        first_seen_at=row["first_seen_at"],
-        lang=row["lang"],
-        is_backlog=row["is_backlog"],
-        story_id=row["story_id"],
-        feed_name=feed_name,
-    )
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 async def store_entries(
@@ -80,7 +59,7 @@ async def store_entries(
     # One compiled statement run as executemany: SQLAlchemy batches it into multi-row
     # INSERT … RETURNING ("insertmanyvalues") on both backends.
     statement = (
-        _insert(session)(table)
+        dialect_insert(session)(table)
         .on_conflict_do_nothing(index_elements=["feed_id", "identity"])
         .returning(*table.c)
     )
@@ -104,7 +83,7 @@ async def store_entries(
             for e in unique[start : start + BATCH]
         ]
         result = await session.execute(statement, values)
-        new += [_row_entry(row._mapping, feed_name) for row in result]
+        new += [to_entry(row, feed_name) for row in result]
     order = {e.identity: i for i, e in enumerate(unique)}
     return sorted(new, key=lambda e: order[e.identity])
 

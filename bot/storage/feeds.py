@@ -23,7 +23,7 @@ FILE_REASONS = frozenset({REMOVED_FROM_FILE, DISABLED_IN_FILE})
 
 @dataclass(frozen=True, slots=True)
 class FeedUpdate:
-    """The state a poll leaves on a feed's row (decided in `bot.ingest.schedule`)."""
+    """The state a poll leaves on a feed's row (decided in `bot.ingest.outcome`)."""
 
     next_check_at: datetime
     last_checked_at: datetime

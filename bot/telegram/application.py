@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -25,13 +25,14 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
+from bot.errors import StartupError
 from bot.telegram.admin import admin_handlers
 from bot.telegram.callbacks import callback_handler
 from bot.telegram.catalog import COMMANDS
 from bot.telegram.chat import Ctx
 from bot.telegram.claims import claim_handlers
 from bot.telegram.context import BotContext
-from bot.telegram.errors import error_handler
+from bot.telegram.errors import error_handler, redact
 from bot.telegram.gate import gate_handler
 from bot.telegram.leaving import leaving_handlers
 from bot.telegram.membership import membership_handlers
@@ -112,7 +113,18 @@ async def start_bot(
     In webhook mode Telegram must send the secret token header; requests without it get 403.
     Without CLAIMWATCH_WEBHOOK_SECRET a random secret is set with setWebhook at each start.
     """
-    await app.initialize()
+    try:
+        await app.initialize()
+    except InvalidToken:
+        # python-telegram-bot's message quotes the token; say what to fix instead.
+        raise StartupError(
+            "telegram: Telegram rejected the bot token; check TELEGRAM_BOT_TOKEN"
+        ) from None
+    except TelegramError as err:
+        raise StartupError(
+            f"telegram: could not start the bot with the Bot API at {settings.telegram_api_url}: "
+            f"{redact(err.message, settings.token)}"
+        ) from None
     await register_commands(app.bot, settings)
     updater = app.updater
     if updater is None:

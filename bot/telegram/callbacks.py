@@ -9,6 +9,7 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
+from bot.deliver.render import html_to_plain
 from bot.domain import Subscription, SubscriptionKind
 from bot.storage.subscribers import add_subscription
 from bot.telegram.chat import AnyHandler, Ctx, chat_key
@@ -76,7 +77,7 @@ def callback_handler(ctx: BotContext) -> AnyHandler:
         # The answer comes last: everything the press changes is done when the spinner stops.
         toast: str | None = None
         if prefix in ("sub", "unsub") and (target := parse_target(payload)):
-            toast = strip_tags(await change_subscription(ctx, key, target, add=prefix == "sub"))
+            toast = html_to_plain(await change_subscription(ctx, key, target, add=prefix == "sub"))
             await refresh_keyboard(query, data)
         elif prefix == "theme" and payload:
             await show_theme(ctx, update, key, payload)
@@ -97,9 +98,3 @@ def callback_handler(ctx: BotContext) -> AnyHandler:
         await query.answer(toast)
 
     return CallbackQueryHandler(pressed)
-
-
-def strip_tags(text: str) -> str:
-    """Callback answers are plain text; the sentences above only use <code>."""
-    plain = text.replace("<code>", "").replace("</code>", "")
-    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
