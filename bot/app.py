@@ -15,7 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.claims_file import load_claims_file
 from bot.config import Settings
-from bot.deliver.console import ConsoleSender, ensure_console_subscriber
+from bot.deliver.console import CONSOLE_CHAT_ID, ConsoleSender, ensure_console_subscriber
 from bot.deliver.sender import Sender
 from bot.feeds_file import load_feeds_file
 from bot.ingest.fetch import create_client
@@ -190,6 +190,8 @@ async def run_bot(settings: Settings) -> int:
             jobs_ref.append(jobs)
             messenger = await build_messenger(settings, sessions, jobs_ref)
             jobs.sender = messenger.sender
+            if settings.console_mode:
+                jobs.only_chats = frozenset({CONSOLE_CHAT_ID})
             tracker = TaskTracker()
             scheduler = schedule_ticks(jobs, tracker)
             async with stop_signals() as stop:

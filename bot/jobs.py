@@ -54,6 +54,8 @@ class Jobs:
     poll_lock: asyncio.Lock
     # Kept across ticks so a chat's pace (1/s, 20/min in groups) survives between sends.
     pacer: ChatPacer = field(default_factory=ChatPacer)
+    # Console mode sends only to the console's own chat; Telegram chats' rows stay queued.
+    only_chats: frozenset[int] | None = None
 
     async def poll_tick(self, *, due_only: bool = True) -> TickSummary:
         """Poll due feeds, match what is new, plan deliveries: fetch → … → outbox."""
@@ -90,7 +92,12 @@ class Jobs:
     async def delivery_tick(self) -> None:
         """Send whatever the outbox holds that is due."""
         await send_pending(
-            self.sessions, self.sender, settings=self.settings, clock=self.clock, pacer=self.pacer
+            self.sessions,
+            self.sender,
+            settings=self.settings,
+            clock=self.clock,
+            pacer=self.pacer,
+            only_chats=self.only_chats,
         )
 
     async def digest_tick(self) -> None:

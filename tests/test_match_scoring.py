@@ -118,7 +118,7 @@ def test_only_english_text_reaches_the_model(text: str, lang: str | None, englis
     assert is_english(text, lang) is english
 
 
-def test_other_languages_reach_digests_only(matcher: Matcher) -> None:
+def test_other_languages_match_through_their_keywords(matcher: Matcher) -> None:
     item = ItemText(
         "Товарооборот России и Китая вырос",
         "Экспорт Китая в Россию и поставки оборудования увеличились.",
@@ -126,8 +126,28 @@ def test_other_languages_reach_digests_only(matcher: Matcher) -> None:
     )
     (matches,) = matcher.score_items([item])
     match = next(m for m in matches if m.claim_id == "russia-depends-on-china")
-    assert (match.level, match.stance) == ("digest", "related")
-    assert "россии" in match.why.shared_words or "россия" in match.why.shared_words
+    assert (match.level, match.stance) == ("alert", "supports")
+    assert "росси" in match.why.shared_words
+
+
+def test_a_postponed_visit_in_russian_contradicts(matcher: Matcher) -> None:
+    item = ItemText(
+        "Трамп отложил визит в Пекин",
+        "Президент США перенёс поездку в Китай на более поздний срок.",
+        "ru",
+    )
+    (matches,) = matcher.score_items([item])
+    alerts = {m.claim_id: m for m in matches if m.level == "alert"}
+    assert list(alerts) == ["trump-xi-visit"]
+    assert alerts["trump-xi-visit"].stance == "contradicts"
+
+
+def test_other_languages_need_more_than_one_word_per_group_to_alert(matcher: Matcher) -> None:
+    # Each keyword group of the visit claim is mentioned once: possibly related, not an alert.
+    (matches,) = matcher.score_items([ItemText("Визит Трампа в Китай", "", "ru")])
+    assert [(m.claim_id, m.level, m.stance) for m in matches] == [
+        ("trump-xi-visit", "digest", "related")
+    ]
 
 
 def _features(support: float, contradict: float, cues_s: int = 0, cues_c: int = 0) -> Features:

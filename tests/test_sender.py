@@ -306,3 +306,19 @@ async def test_rows_held_up_past_their_lease_are_handed_back_not_sent_twice(
     assert report.postponed > 0  # some claims ran out while waiting for the rate cap
     assert sorted(m.chat_id for m in botapi.sent()) == [c.chat_id for c in chats]
     assert {r.status for r in (await rows(sessions)).values()} == {"sent"}
+
+
+async def test_console_mode_sends_only_to_its_own_chat_and_keeps_the_rest_queued(
+    sessions: Sessions, sender: TelegramSender, botapi: BotApiServer
+) -> None:
+    world = World(sessions)
+    console, subscriber = await world.chat(0), await world.chat(101)
+    await queue(sessions, console, "for the console", key="c1")
+    await queue(sessions, subscriber, "for a Telegram chat", key="t1")
+    clock = Clock(T0)
+    await send_pending(sessions, sender, settings=SETTINGS, clock=clock, only_chats={0})
+    assert [m.text for m in botapi.sent()] == ["for the console"]
+    assert (await rows(sessions))["t1"].status == "pending"
+    # With a token again, the queued row goes out.
+    await send_pending(sessions, sender, settings=SETTINGS, clock=clock)
+    assert [m.text for m in botapi.sent(101)] == ["for a Telegram chat"]

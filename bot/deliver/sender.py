@@ -13,7 +13,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -310,6 +310,7 @@ async def send_pending(
     pacer: ChatPacer | None = None,
     concurrency: int = 8,
     batch: int = 500,
+    only_chats: Collection[int] | None = None,
     lease: timedelta = LEASE,
 ) -> SendReport:
     """Send due outbox rows until none are due; pass one `pacer` across calls to keep chat pace."""
@@ -325,7 +326,7 @@ async def send_pending(
             now = clock()
             async with sessions.begin() as session:
                 claimed = await claim_due_deliveries(
-                    session, now=now, lease_until=now + lease, limit=batch
+                    session, now=now, lease_until=now + lease, limit=batch, chat_ids=only_chats
                 )
             if not claimed:
                 break

@@ -99,9 +99,7 @@ class Matcher:
         result = []
         for item, surface, reading in zip(items, surfaces, semantic, strict=True):
             if not surface.english:
-                scores = foreign_scores(
-                    surface.gate, self.groups, surface.mentions, surface.vetoed
-                )
+                scores = foreign_scores(surface.gate, self.groups, surface.mentions, surface.vetoed)
             elif self.embedder is not None and reading is None:
                 scores = np.zeros(len(self.claims))  # no claim within reach: not embedded
             else:

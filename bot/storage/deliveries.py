@@ -7,7 +7,7 @@ between the send and `mark_sent` resends at most that message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -83,13 +83,18 @@ async def add_deliveries(
     return len(result.all())
 
 
-def _due(now: datetime) -> Select[tuple[DeliveryRow, SubscriberRow]]:
-    return (
+def _due(
+    now: datetime, chat_ids: Collection[int] | None = None
+) -> Select[tuple[DeliveryRow, SubscriberRow]]:
+    query = (
         select(DeliveryRow, SubscriberRow)
         .join(SubscriberRow, SubscriberRow.id == DeliveryRow.subscriber_id)
         .where(DeliveryRow.status.in_(OPEN_STATUSES), DeliveryRow.not_before <= now)
         .order_by(DeliveryRow.not_before, DeliveryRow.id)
     )
+    if chat_ids is not None:
+        query = query.where(SubscriberRow.chat_id.in_(list(chat_ids)))
+    return query
 
 
 def _buttons(raw: list[Any]) -> tuple[tuple[Button, ...], ...]:
@@ -97,13 +102,20 @@ def _buttons(raw: list[Any]) -> tuple[tuple[Button, ...], ...]:
 
 
 async def claim_due_deliveries(
-    session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
+    session: AsyncSession,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    chat_ids: Collection[int] | None = None,
 ) -> list[OutboundMessage]:
     """Take up to `limit` due rows for this process: status "sending", leased until `lease_until`.
 
+    `chat_ids` limits the claim to those chats (console mode leaves Telegram chats' rows queued).
+
     On PostgreSQL rows locked by another process are skipped, so two senders never take one row.
     """
-    query = _due(now).limit(limit)
+    query = _due(now, chat_ids).limit(limit)
     if session.bind.dialect.name == "postgresql":
         query = query.with_for_update(of=DeliveryRow, skip_locked=True)
     rows = (await session.execute(query)).all()
