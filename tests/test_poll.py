@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from feedserver import FeedServer, rss_item
+from sqlalchemy import text
 
 from bot.config import Settings, load_settings
 from bot.domain import Feed, FeedSpec, PollReport
@@ -445,3 +446,31 @@ async def find_feed_by_url(sessions: Sessions, url: str) -> Feed:
         feed = await find_feed(session, url)
     assert feed is not None
     return feed
+
+
+async def test_a_database_refusing_the_entries_is_recorded_on_the_feed_and_others_go_on(
+    sqlite_sessions: Sessions, server: FeedServer, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    server.feed("/refused.xml", items=2)
+    server.feed("/fine.xml", items=2)
+    await add_config_feeds(sqlite_sessions, server, "/refused.xml", "/fine.xml")
+    fine = await feed_at(sqlite_sessions, server, "/fine.xml")
+    async with sqlite_sessions.begin() as session:
+        # A real write failure for one feed's items, as a full disk or a constraint would give.
+        await session.execute(
+            text(
+                "CREATE TRIGGER refuse BEFORE INSERT ON entries "
+                f"WHEN NEW.feed_id != {fine.id} BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+        )
+
+    report = await poll(sqlite_sessions, client, settings)
+
+    refused = await feed_at(sqlite_sessions, server, "/refused.xml")
+    assert refused.error_count == 1
+    assert refused.last_error == "store: IntegrityError"
+    # Nothing was stored, so its next successful poll is still the backlog one.
+    assert not refused.first_poll_done
+    assert [e.title for e in report.new_entries] == ["Item 0", "Item 1"]
+    async with sqlite_sessions() as session:
+        assert await count_entries(session, feed_id=fine.id) == 2

@@ -155,6 +155,9 @@ async def poll_feed(
     new = await _store(sessions, feed, parsed, update, now=now, write_gate=write_gate)
     if isinstance(new, FeedError):
         error, new = new, []
+        # Nothing of the poll was saved; record the failure alone so the feed backs off.
+        failed = failure_update(feed, error, now=now, moved_to=None)
+        await _store(sessions, feed, None, failed, now=now, write_gate=write_gate)
     seconds = time.monotonic() - started
     result = FeedPollResult(
         feed_id=feed.id,
