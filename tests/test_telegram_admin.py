@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from botapi import BotApiServer
 from botharness import NOW, OPERATOR, TOKEN, RunningBot, running_bot
 
-from bot.storage.feeds import list_feeds
+from bot.domain import FeedSpec, ParsedEntry
+from bot.storage.entries import store_entries
+from bot.storage.feeds import list_feeds, sync_feeds
 from bot.storage.state import set_state
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Test &amp; News</title>
@@ -128,3 +132,19 @@ async def test_status_shows_the_last_tick(bot: RunningBot) -> None:
         )
     [status] = await bot.say("/status", chat_id=OPERATOR)
     assert "Last tick: " in status.text and "ago — 2 feeds, 3 new" in status.text
+
+
+async def test_status_counts_todays_entries_apart_from_all_stored(bot: RunningBot) -> None:
+    # The bot reads the real clock; an item seen just after midnight UTC counts as today's.
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=1)
+    item = ParsedEntry(
+        identity="a", title="t", summary="s", link=None, guid="a", published_at=today
+    )
+    async with bot.sessions.begin() as session:
+        await sync_feeds(session, [FeedSpec(url="https://news.example.org/rss")], now=NOW)
+        [feed] = await list_feeds(session)
+        await store_entries(session, feed.id, [item], now=today - timedelta(hours=1), backlog=True)
+        later = replace(item, identity="b", guid="b")
+        await store_entries(session, feed.id, [later], now=today, backlog=False)
+    [status] = await bot.say("/status", chat_id=OPERATOR)
+    assert "Entries: 1 new today (UTC), 2 stored" in status.text

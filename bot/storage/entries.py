@@ -88,10 +88,15 @@ async def store_entries(
     return sorted(new, key=lambda e: order[e.identity])
 
 
-async def count_entries(session: AsyncSession, *, feed_id: int | None = None) -> int:
+async def count_entries(
+    session: AsyncSession, *, feed_id: int | None = None, since: datetime | None = None
+) -> int:
+    """Stored entries, of one feed and/or first seen at or after `since`."""
     query = select(func.count()).select_from(EntryRow)
     if feed_id is not None:
         query = query.where(EntryRow.feed_id == feed_id)
+    if since is not None:
+        query = query.where(EntryRow.first_seen_at >= since)
     return int(await session.scalar(query) or 0)
 
 

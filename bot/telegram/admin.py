@@ -6,7 +6,7 @@ The gatekeeper has already refused non-operators; these handlers only do the wor
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from telegram import Update
 from telegram.ext import CommandHandler
@@ -106,6 +106,8 @@ def admin_handlers(ctx: BotContext) -> list[AnyHandler]:
         async with ctx.sessions() as session:
             health = await feed_health_counts(session)
             entries = await count_entries(session)
+            midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+            today = await count_entries(session, since=midnight)
             subscribers = await count_subscribers(session)
             queue = await delivery_counts(session)
             tick = await get_state(session, "last_tick")
@@ -115,7 +117,7 @@ def admin_handlers(ctx: BotContext) -> list[AnyHandler]:
         lines = [
             "<b>Status</b>",
             f"Feeds: {health.ok} ok, {health.failing} failing, {health.disabled} disabled",
-            f"Entries stored: {entries}",
+            f"Entries: {today} new today (UTC), {entries} stored",
             f"Subscribed chats: {subscribers}",
             "Queue: " + ", ".join(f"{n} {state}" for state, n in sorted(queue.items()))
             if queue
