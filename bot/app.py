@@ -19,7 +19,7 @@ from bot.deliver.console import CONSOLE_CHAT_ID, ConsoleSender, ensure_console_s
 from bot.deliver.sender import Sender
 from bot.feeds_file import load_feeds_file
 from bot.ingest.fetch import create_client
-from bot.jobs import Jobs
+from bot.jobs import Jobs, claims_signature
 from bot.match.service import load_matcher
 from bot.storage.claims import list_claims, sync_claims
 from bot.storage.db import Sessions, create_engine, create_sessions
@@ -186,6 +186,7 @@ async def run_bot(settings: Settings) -> int:
                 sender=ConsoleSender(),
                 clock=utc_now,
                 poll_lock=asyncio.Lock(),
+                claims_seen=claims_signature(claims),
             )
             jobs_ref.append(jobs)
             messenger = await build_messenger(settings, sessions, jobs_ref)

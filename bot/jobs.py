@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,8 +15,10 @@ from bot.deliver.digest import queue_due_digests
 from bot.deliver.pace import ChatPacer
 from bot.deliver.plan import plan_deliveries
 from bot.deliver.sender import Sender, send_pending
+from bot.domain import Claim
 from bot.ingest.pipeline import PollReport, poll_feeds
-from bot.match.service import Matcher, match_pending_entries
+from bot.match.service import Matcher, load_matcher, match_pending_entries
+from bot.storage.claims import list_claims
 from bot.storage.db import Sessions
 from bot.storage.state import set_state
 
@@ -40,6 +42,10 @@ class TickSummary:
         )
 
 
+def claims_signature(claims: Sequence[Claim]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted((claim.id, claim.version) for claim in claims))
+
+
 @dataclass(slots=True)
 class Jobs:
     """The ticks, bound to the process's long-lived resources."""
@@ -56,10 +62,24 @@ class Jobs:
     pacer: ChatPacer = field(default_factory=ChatPacer)
     # Console mode sends only to the console's own chat; Telegram chats' rows stay queued.
     only_chats: frozenset[int] | None = None
+    # The (id, version) of the claims the matcher was built with.
+    claims_seen: tuple[tuple[str, int], ...] = ()
+
+    async def refresh_matcher(self) -> None:
+        """Rebuild the matcher when claims were added, edited or retired since it was built."""
+        async with self.sessions() as session:
+            claims = await list_claims(session)
+        seen = claims_signature(claims)
+        if seen != self.claims_seen:
+            if self.claims_seen:
+                log.info("claims changed: rebuilding the matcher")
+            self.matcher = await load_matcher(self.settings, claims)
+            self.claims_seen = seen
 
     async def poll_tick(self, *, due_only: bool = True) -> TickSummary:
         """Poll due feeds, match what is new, plan deliveries: fetch → … → outbox."""
         async with self.poll_lock:
+            await self.refresh_matcher()
             report: PollReport = await poll_feeds(
                 self.sessions,
                 client=self.client,
