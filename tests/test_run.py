@@ -146,3 +146,50 @@ def test_console_mode_prints_alerts_and_stops_cleanly(
         assert "Traceback" not in log
         # The broken feed was recorded and did not stop anything.
         assert len(server.hits("/broken.xml")) >= 1
+
+
+def test_a_claim_added_from_the_shell_is_matched_by_the_running_bot(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    with FeedServer() as server:
+        server.feed("/wire.xml", items=1, title="Wire")
+        feeds = tmp_path / "feeds.yaml"
+        feeds.write_text(f"feeds:\n  - url: {server.url('/wire.xml')}\n    interval: 1s\n")
+        env = run_env(tmp_path, sqlite_url, feeds)
+        out = tmp_path / "out.txt"
+        with out.open("w") as sink:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"],
+                cwd=tmp_path,
+                env=env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            try:
+                wait_for(out, "claimwatch is running")
+                added = subprocess.run(
+                    [sys.executable, "-m", "bot", "claims", "add", "arctic-shipping",
+                     "--theme", "russia-china-trade", "--kind", "forecast",
+                     "--text", "Russia and China will expand shipping on the Northern Sea Route.",
+                     "--support", "Chinese container ships sail the Northern Sea Route to Russia."],
+                    cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
+                )  # fmt: skip
+                assert added.returncode == 0, added.stderr
+                wait_for(out, "claims changed: rebuilding the matcher")
+                server.feed(
+                    "/wire.xml",
+                    items=1,
+                    title="Wire",
+                    extra_items=[
+                        "<item><title>Chinese container ship completes Northern Sea Route voyage"
+                        "</title><link>https://news.example.org/arctic</link><guid>arctic</guid>"
+                        "<description>The vessel reached Arkhangelsk via the Arctic route as "
+                        "Moscow and Beijing expand shipping.</description></item>"
+                    ],
+                )
+                text = wait_for(out, "https://news.example.org/arctic")
+                assert "arctic-shipping" in text
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=15)
