@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import Entry
+from bot.storage.entries import to_entry
 from bot.storage.models import EntryRow, FeedRow, StoryRow
 
 
@@ -23,23 +24,6 @@ class StoryRef:
     first_seen_at: datetime
 
 
-def _to_entry(row: EntryRow, feed_name: str | None) -> Entry:
-    return Entry(
-        id=row.id,
-        feed_id=row.feed_id,
-        identity=row.identity,
-        title=row.title,
-        summary=row.summary,
-        link=row.link,
-        published_at=row.published_at,
-        first_seen_at=row.first_seen_at,
-        lang=row.lang,
-        is_backlog=row.is_backlog,
-        story_id=row.story_id,
-        feed_name=feed_name,
-    )
-
-
 async def unmatched_entries(session: AsyncSession, *, limit: int = 500) -> list[Entry]:
     """Entries the matcher has not seen yet, oldest first, locked until the transaction ends."""
     rows = await session.execute(
@@ -51,7 +35,7 @@ async def unmatched_entries(session: AsyncSession, *, limit: int = 500) -> list[
         # Several processes on PostgreSQL each take different entries (SQLite ignores this).
         .with_for_update(of=EntryRow, skip_locked=True)
     )
-    return [_to_entry(row, name or url) for row, name, url in rows]
+    return [to_entry(row, name or url) for row, name, url in rows]
 
 
 async def recent_stories(session: AsyncSession, *, since: datetime) -> list[StoryRef]:
@@ -98,7 +82,7 @@ async def story_entries(session: AsyncSession, story_id: int) -> list[Entry]:
         .where(EntryRow.story_id == story_id)
         .order_by(EntryRow.first_seen_at, EntryRow.id)
     )
-    return [_to_entry(row, name or url) for row, name, url in rows]
+    return [to_entry(row, name or url) for row, name, url in rows]
 
 
 async def story_is_backlog(session: AsyncSession, story_id: int, *, default: bool) -> bool:
