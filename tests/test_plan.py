@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from bot.config import load_settings
 from bot.deliver.plan import plan_deliveries
+from bot.domain import Evidence, Match
 from bot.storage.db import Sessions
+from bot.storage.matches import save_match
 from bot.storage.models import DeliveryRow, MatchRow, SubscriberRow
 
 SETTINGS = load_settings(CLAIMWATCH_ALERTS_PER_HOUR=10)
@@ -195,3 +197,33 @@ async def test_forum_topics_are_separate_recipients(sessions: Sessions) -> None:
     story = await world.development("Visit confirmed", claims={"visit": "supports"})
     await plan_deliveries(sessions, now=T0, settings=SETTINGS)
     assert [row.key for _, row in await outbox(sessions)] == [f"alert:-100500:11:{story}"]
+
+
+async def test_a_match_that_rises_to_alert_level_is_alerted_once(sessions: Sessions) -> None:
+    world = World(sessions)
+    await world.claim("visit")
+    await world.chat(101)
+    story = await world.development(
+        "Reports of a spring trip", claims={"visit": "related"}, level="digest", score=0.3
+    )
+    assert await plan_deliveries(sessions, now=T0, settings=SETTINGS) == 0
+    # A second source words it more strongly: the same story now matches at alert level.
+    async with sessions.begin() as session:
+        [entry_id] = await session.scalars(select(MatchRow.entry_id))
+        stronger = Match(
+            "visit", 0.8, "alert", "supports", 0.7, Evidence("Trump will go.", "", (), 0.5, 0.6)
+        )
+        await save_match(
+            session,
+            story_id=story,
+            entry_id=entry_id,
+            match=stronger,
+            claim_version=1,
+            is_backlog=False,
+            now=T0 + timedelta(minutes=5),
+        )
+    later = T0 + timedelta(minutes=5)
+    assert await plan_deliveries(sessions, now=later, settings=SETTINGS) == 1
+    [(chat, row)] = await outbox(sessions)
+    assert chat == 101 and row.kind == "alert" and "Supports" in row.text
+    assert await plan_deliveries(sessions, now=later, settings=SETTINGS) == 0

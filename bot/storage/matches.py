@@ -47,7 +47,8 @@ async def save_match(
 ) -> int | None:
     """Store a (story, claim) match; return the new row's id, or None if it already existed.
 
-    An existing match keeps its id, backlog flag and creation time, and takes the better score.
+    An existing match keeps its id, backlog flag and creation time, and takes the better score;
+    one that rises to alert level is planned again.
     """
     row = await session.scalar(
         select(MatchRow).where(MatchRow.story_id == story_id, MatchRow.claim_id == match.claim_id)
@@ -60,8 +61,11 @@ async def save_match(
             row.confidence = match.confidence
             row.why = evidence_dict(match.why)
             row.claim_version = claim_version
-            if match.level == "alert":
+            if match.level == "alert" and row.level != "alert":
+                # Now strong enough to alert: planning looks at it again (the outbox key per
+                # chat and story still keeps a chat from hearing about one story twice).
                 row.level = "alert"
+                row.planned_at = None
         return None
     row = MatchRow(
         story_id=story_id,
