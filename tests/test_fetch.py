@@ -107,6 +107,14 @@ async def test_redirect_to_another_scheme_is_refused(
         await fetch_feed(client, server.url("/ftp.xml"), limits=LIMITS)
 
 
+async def test_redirect_without_location_is_an_error_not_a_feed(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    server.status("/moved.xml", 302, body=b"<rss><channel><title>x</title></channel></rss>")
+    with pytest.raises(FetchError, match=r"^fetch: HTTP 302 redirect without a Location$"):
+        await fetch_feed(client, server.url("/moved.xml"), limits=LIMITS)
+
+
 async def test_private_addresses_are_refused_at_every_hop(
     server: FeedServer, client: httpx.AsyncClient
 ) -> None:

@@ -136,7 +136,9 @@ async def _follow(
         async with client.stream("GET", current, headers=headers) as response:
             status = response.status_code
             location = response.headers.get("location")
-            if status in REDIRECTS and location:
+            if status in REDIRECTS:
+                if not location:
+                    raise FetchError(url, f"fetch: HTTP {status} redirect without a Location")
                 current = _redirect_target(url, current, location)
                 permanent = permanent and status in PERMANENT
                 continue
