@@ -125,3 +125,14 @@ async def test_digest_answers_honestly(bot: RunningBot) -> None:
     await bot.say("/subscribe all", chat_id=42)
     [empty] = await bot.say("/digest", chat_id=42)
     assert empty.text == "Nothing new for your claims since the last digest."
+
+
+async def test_editing_a_command_does_not_run_it_again(bot: RunningBot) -> None:
+    await bot.say("/filter add tariffs", chat_id=42)
+    edited = bot.server.message_update("/filter add sanctions", chat_id=42)
+    edited["edited_message"] = edited.pop("message") | {"edit_date": 1}
+    bot.server.push_update(edited)
+    # A later command is answered, and nothing was answered or changed for the edit.
+    [listed] = await bot.say("/filter list", chat_id=42)
+    assert listed.text == "Filtered words: “tariffs”."
+    assert len(bot.server.sent(42)) == 2

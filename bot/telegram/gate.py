@@ -1,7 +1,8 @@
 """The gatekeeping handler group: runs before every command and button.
 
 It refuses operator commands to non-operators and settings changes to non-admins of a group,
-politely and before any handler runs, so a refused request changes nothing.
+politely and before any handler runs, so a refused request changes nothing. Edited messages are
+ignored: editing a command already answered does not run it again.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ def command_name(update: Update, bot_username: str) -> str | None:
 
 def gate_handler(ctx: BotContext, admins: ChatAdmins) -> AnyHandler:
     async def gate(update: Update, context: Ctx) -> None:
+        if update.edited_message is not None:
+            # Editing a sent command must not run it a second time (subscribe, /stop, /addfeed…).
+            raise ApplicationHandlerStop
         query = update.callback_query
         if query is not None:
             prefix = (query.data or "").split(":", 1)[0]
