@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.claims_file import load_claims_file
@@ -127,17 +128,22 @@ async def stop_signals() -> AsyncIterator[asyncio.Event]:
             loop.remove_signal_handler(sig)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Messenger:
     """Where messages go: Telegram when there is a token, the console otherwise."""
 
     sender: Sender
     start: Callable[[], Awaitable[None]]
     stop: Callable[[], Awaitable[None]]
+    # Console mode sends only to its own chat; Telegram chats' messages stay queued.
+    only_chats: frozenset[int] | None = None
 
 
 async def build_messenger(
-    settings: Settings, sessions: Sessions, jobs_ref: list[Jobs]
+    settings: Settings,
+    sessions: Sessions,
+    client: httpx.AsyncClient,
+    poll_now: Callable[[], Awaitable[str]],
 ) -> Messenger:
     if settings.console_mode:
         await ensure_console_subscriber(sessions, now=utc_now())
@@ -146,15 +152,14 @@ async def build_messenger(
         async def nothing() -> None:
             return None
 
-        return Messenger(sender=ConsoleSender(), start=nothing, stop=nothing)
+        return Messenger(
+            sender=ConsoleSender(),
+            start=nothing,
+            stop=nothing,
+            only_chats=frozenset({CONSOLE_CHAT_ID}),
+        )
 
-    async def poll_now() -> str:
-        summary = await jobs_ref[0].poll_tick(due_only=False)
-        return summary.describe()
-
-    context = BotContext(
-        settings=settings, sessions=sessions, client=jobs_ref[0].client, poll_now=poll_now
-    )
+    context = BotContext(settings=settings, sessions=sessions, client=client, poll_now=poll_now)
     application = build_application(settings, context)
 
     async def start() -> None:
@@ -176,23 +181,23 @@ async def run_bot(settings: Settings) -> int:
             claims = await list_claims(session)
         matcher = await load_matcher(settings, claims)
         async with create_client(settings) as client:
-            jobs_ref: list[Jobs] = []
-            # The messenger needs the jobs (for /pollnow) and the jobs need its sender.
+
+            async def poll_now() -> str:
+                # `jobs` is bound below; /pollnow can only arrive once the bot has started.
+                return (await jobs.poll_tick(due_only=False)).describe()
+
+            messenger = await build_messenger(settings, sessions, client, poll_now)
             jobs = Jobs(
                 settings=settings,
                 sessions=sessions,
                 client=client,
                 matcher=matcher,
-                sender=ConsoleSender(),
+                sender=messenger.sender,
                 clock=utc_now,
                 poll_lock=asyncio.Lock(),
+                only_chats=messenger.only_chats,
                 claims_seen=claims_signature(claims),
             )
-            jobs_ref.append(jobs)
-            messenger = await build_messenger(settings, sessions, jobs_ref)
-            jobs.sender = messenger.sender
-            if settings.console_mode:
-                jobs.only_chats = frozenset({CONSOLE_CHAT_ID})
             tracker = TaskTracker()
             scheduler = schedule_ticks(jobs, tracker)
             async with stop_signals() as stop:

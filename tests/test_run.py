@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 from feedserver import FeedServer
@@ -15,7 +16,7 @@ from feedserver import FeedServer
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_env(tmp_path: Path, database_url: str, feeds: Path) -> dict[str, str]:
+def run_env(database_url: str, feeds: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "CLAIMWATCH_"))}
     env |= {
         "CLAIMWATCH_DATABASE_URL": database_url,
@@ -29,13 +30,14 @@ def run_env(tmp_path: Path, database_url: str, feeds: Path) -> dict[str, str]:
     return env
 
 
-def start(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+def start_run(cwd: Path, env: dict[str, str], sink: TextIO) -> subprocess.Popen[str]:
+    """`claimwatch run` in the background, its output (stdout and log) going to `sink`."""
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
-        cwd=tmp_path,
+        cwd=cwd,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=sink,
+        stderr=subprocess.STDOUT,
         text=True,
     )
 
@@ -58,7 +60,7 @@ def test_invalid_feeds_file_refuses_to_start_and_names_the_line(
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
         cwd=tmp_path,
-        env=run_env(tmp_path, sqlite_url, feeds),
+        env=run_env(sqlite_url, feeds),
         capture_output=True,
         text=True,
         timeout=120,
@@ -75,7 +77,7 @@ def test_invalid_claims_file_refuses_to_start(tmp_path: Path, sqlite_url: str) -
     feeds.write_text("feeds:\n  - url: https://example.org/rss\n")
     claims = tmp_path / "claims.yaml"
     claims.write_text("claims:\n  - id: Not A Slug\n    text: x\n")
-    env = run_env(tmp_path, sqlite_url, feeds) | {"CLAIMWATCH_CLAIMS": str(claims)}
+    env = run_env(sqlite_url, feeds) | {"CLAIMWATCH_CLAIMS": str(claims)}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
         cwd=tmp_path,
@@ -104,14 +106,7 @@ def test_console_mode_prints_alerts_and_stops_cleanly(
         server.status("/broken.xml", 500)
         out = tmp_path / "out.txt"
         with out.open("w") as sink:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=tmp_path,
-                env=run_env(tmp_path, database_url, feeds),
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
+            proc = start_run(tmp_path, run_env(database_url, feeds), sink)
             try:
                 # The first poll is backlog: nothing is alerted from it.
                 wait_for(out, "claimwatch is running")
@@ -155,17 +150,10 @@ def test_a_claim_added_from_the_shell_is_matched_by_the_running_bot(
         server.feed("/wire.xml", items=1, title="Wire")
         feeds = tmp_path / "feeds.yaml"
         feeds.write_text(f"feeds:\n  - url: {server.url('/wire.xml')}\n    interval: 1s\n")
-        env = run_env(tmp_path, sqlite_url, feeds)
+        env = run_env(sqlite_url, feeds)
         out = tmp_path / "out.txt"
         with out.open("w") as sink:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=tmp_path,
-                env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
+            proc = start_run(tmp_path, env, sink)
             try:
                 wait_for(out, "claimwatch is running")
                 added = subprocess.run(
