@@ -192,27 +192,6 @@ class Subscriber:
 
 
 @dataclass(frozen=True, slots=True)
-class Delivery:
-    """One outbox row: a message planned for one chat."""
-
-    id: int
-    subscriber_id: int
-    chat_id: int
-    thread_id: int
-    key: str
-    kind: DeliveryKind
-    text: str
-    status: DeliveryStatus
-    attempts: int
-    not_before: datetime
-    created_at: datetime
-    story_id: int | None = None
-    claim_id: str | None = None
-    message_id: int | None = None
-    last_error: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Tally:
     """Evidence counted for one claim: stored matches by stance (backlog included)."""
 
