@@ -12,8 +12,11 @@ from typing import Any
 from bot.cli import claims, db, deliveries, feeds, matching, poll, run
 from bot.config import Settings, SettingsError, load_settings
 from bot.errors import ConfigFileError, StartupError
+from bot.logs import configure_logging
 
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+
+log = logging.getLogger(__name__)
 
 AREAS = (run, db, poll, feeds, claims, matching, deliveries)
 
@@ -28,19 +31,6 @@ def build_parser() -> argparse.ArgumentParser:
     for area in AREAS:
         area.register(commands)
     return parser
-
-
-def configure_logging(settings: Settings, *, verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else settings.log_level,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # httpx logs request URLs at INFO, and Bot API URLs carry the token.
-    for noisy in ("httpx", "httpcore", "alembic", "telegram.ext.Application"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    # A tick still running when the next is due is skipped on purpose; don't warn about it.
-    logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,3 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception:
+        # Logged rather than left to Python's own printout, so the secret filter sees it too.
+        log.exception("claimwatch stopped on an unexpected error")
+        return 1
