@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, cast
 
 from bot.domain import Claim
 from bot.errors import ConfigFileError
-from bot.yamlfile import LineDict, LineList, load_yaml, parse_yaml
+from bot.yamlfile import LineDict, LineList, load_yaml, parse_yaml, shorten
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 KINDS = ("forecast", "assessment")
@@ -54,7 +54,7 @@ def parse_claims(document: Any, name: str) -> list[Claim]:
             continue
         if claim.id in seen:
             problems.append(
-                (line, f"duplicate claim id {claim.id!r} (first on line {seen[claim.id]})")
+                (line, f"duplicate claim id {shorten(claim.id)} (first on line {seen[claim.id]})")
             )
             continue
         seen[claim.id] = line
@@ -71,16 +71,16 @@ def _parse_claim(item: Any, line: int, problems: Problems) -> Claim | None:
     before = len(problems)
     for key in item:
         if key not in KNOWN_KEYS:
-            problems.append((item.line_of(key), f"unknown key {key!r}"))
+            problems.append((item.line_of(key), f"unknown key {shorten(key)}"))
     claim_id = _text(item, "id", problems, required=True)
     if claim_id and not SLUG.match(claim_id):
         problems.append(
-            (item.line_of("id"), f"id {claim_id!r} must be a lowercase slug (a-z, 0-9, -)")
+            (item.line_of("id"), f"id {shorten(claim_id)} must be a lowercase slug (a-z, 0-9, -)")
         )
     text = _text(item, "text", problems, required=True)
     theme = _text(item, "theme", problems, required=True)
     if theme and not SLUG.match(theme):
-        problems.append((item.line_of("theme"), f"theme {theme!r} must be a lowercase slug"))
+        problems.append((item.line_of("theme"), f"theme {shorten(theme)} must be a lowercase slug"))
     short = _text(item, "short", problems) or ""
     if len(short) > SHORT_MAX:
         problems.append(
@@ -89,7 +89,7 @@ def _parse_claim(item: Any, line: int, problems: Problems) -> Claim | None:
     kind = _text(item, "kind", problems, required=True)
     if kind and kind not in KINDS:
         problems.append(
-            (item.line_of("kind"), f"kind must be forecast or assessment, not {kind!r}")
+            (item.line_of("kind"), f"kind must be forecast or assessment, not {shorten(kind)}")
         )
     deadline = _deadline(item, problems)
     if deadline and kind == "assessment":
@@ -132,7 +132,8 @@ def _text(item: LineDict, key: str, problems: Problems, *, required: bool = Fals
 
 def _deadline(item: LineDict, problems: Problems) -> date | None:
     value = item.get("deadline")
-    if value is None or isinstance(value, date):
+    # A datetime is a date too, but cannot be compared with one later on.
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
         return value
     if isinstance(value, str):
         try:
@@ -140,7 +141,7 @@ def _deadline(item: LineDict, problems: Problems) -> date | None:
         except ValueError:
             pass
     problems.append(
-        (item.line_of("deadline"), f"deadline must be a date like 2026-04-30, not {value!r}")
+        (item.line_of("deadline"), f"deadline must be a date like 2026-04-30, not {shorten(value)}")
     )
     return None
 

@@ -76,7 +76,7 @@ class Settings(BaseSettings):
             return frozenset({value})
         if isinstance(value, str):
             parts = [p.strip() for p in value.split(",") if p.strip()]
-            if not all(p.lstrip("-").isdigit() for p in parts):
+            if not all(p.lstrip("-").isascii() and p.lstrip("-").isdigit() for p in parts):
                 raise ValueError("must be comma-separated numeric Telegram user ids")
             return frozenset(int(p) for p in parts)
         return value
@@ -109,7 +109,7 @@ class Settings(BaseSettings):
             return None
         token = value.get_secret_value().strip()
         head, _, tail = token.partition(":")
-        if not head.isdigit() or len(tail) < 10:
+        if not (head.isascii() and head.isdigit()) or len(tail) < 10:
             raise ValueError("does not look like a bot token (digits, a colon, then the secret)")
         return SecretStr(token)
 
