@@ -7,16 +7,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from bot.domain import FeedSpec
 from bot.errors import ConfigFileError
-from bot.yamlfile import LineDict, LineList, load_yaml, parse_yaml
+from bot.ingest.safety import InvalidHostName, lookup_host
+from bot.yamlfile import LineDict, LineList, load_yaml, parse_yaml, shorten
 
 DEFAULT_INTERVAL = 600
 MAX_INTERVAL = 7 * 24 * 3600
 FEED_KEYS = frozenset({"url", "name", "themes", "interval", "enabled"})
 DEFAULT_KEYS = FEED_KEYS - {"url", "name"}
 TOP_KEYS = frozenset({"feeds", "defaults"})
-_INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
+# At most 9 digits: a longer number cannot be a valid interval, and int() refuses very long ones.
+_INTERVAL = re.compile(r"^\s*([0-9]{1,9})\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 Problems = list[tuple[int | None, str]]
@@ -28,7 +32,7 @@ def parse_interval(value: object) -> int:
         raise ValueError("interval must look like 90s, 10m or 1h")
     match = _INTERVAL.match(str(value))
     if match is None:
-        raise ValueError(f"interval {value!r} must look like 90s, 10m or 1h")
+        raise ValueError(f"interval {shorten(value)} must look like 90s, 10m or 1h")
     seconds = int(match.group(1)) * _UNITS[match.group(2)]
     if seconds < 1:
         raise ValueError("interval must be at least 1s")
@@ -54,9 +58,9 @@ def check_feed_url(url: object) -> str:
         parts = urlsplit(url)
         parts.port  # noqa: B018 -- reading it checks the port is a number in 0-65535
     except ValueError as err:  # e.g. "Port could not be cast to integer value as '8o8o'"
-        raise ValueError(f"url {url!r} is not a valid address: {err}") from None
+        raise ValueError(f"url {shorten(url)} is not a valid address: {err}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"url {url!r} must be an http:// or https:// address with a host")
+        raise ValueError(f"url {shorten(url)} must be an http:// or https:// address with a host")
     return url
 
 
@@ -89,7 +93,7 @@ def _read_document(document: Any, name: str) -> list[FeedSpec]:
     for key in document:
         if key not in TOP_KEYS:
             problems.append(
-                (document.line_of(key), f"unknown key {key!r} (expected feeds, defaults)")
+                (document.line_of(key), f"unknown key {shorten(key)} (expected feeds, defaults)")
             )
     defaults = _read_defaults(document.get("defaults"), document.line_of("defaults"), problems)
     feeds = document.get("feeds")
@@ -103,7 +107,8 @@ def _read_document(document: Any, name: str) -> list[FeedSpec]:
             if isinstance(url, str) and url.strip():
                 key = url.strip().rstrip("/").lower()
                 if key in seen:
-                    problems.append((line, f"duplicate url {url} (first on line {seen[key]})"))
+                    shown = url if url.isprintable() and len(url) < 200 else shorten(url)
+                    problems.append((line, f"duplicate url {shown} (first on line {seen[key]})"))
                     continue
                 seen[key] = line
             spec = _read_feed(item, line, defaults, problems)
@@ -130,7 +135,7 @@ def _read_defaults(value: object, line: int, problems: Problems) -> dict[str, An
     defaults: dict[str, Any] = {}
     for key, item in value.items():
         if key not in DEFAULT_KEYS:
-            problems.append((value.line_of(key), f"unknown key {key!r} in defaults"))
+            problems.append((value.line_of(key), f"unknown key {shorten(key)} in defaults"))
             continue
         try:
             defaults[key] = _read_field(key, item)
@@ -141,7 +146,12 @@ def _read_defaults(value: object, line: int, problems: Problems) -> dict[str, An
 
 def _read_field(key: str, value: object) -> Any:
     if key == "url":
-        return check_feed_url(value)
+        url = check_feed_url(value)
+        try:
+            lookup_host(url)  # the operator hears of a name no resolver takes now, not at fetch
+        except (InvalidHostName, httpx.InvalidURL):
+            raise ValueError(f"url {shorten(url)} has an invalid host name") from None
+        return url
     if key == "name":
         if not isinstance(value, str | int | float) or not str(value).strip():
             raise ValueError("name must be a non-empty string")
@@ -172,7 +182,7 @@ def _read_feed(
         where = lines.line_of(key) if lines is not None else line
         if key not in FEED_KEYS:
             expected = ", ".join(sorted(FEED_KEYS))
-            problems.append((where, f"unknown key {key!r} (expected one of {expected})"))
+            problems.append((where, f"unknown key {shorten(key)} (expected one of {expected})"))
             ok = False
             continue
         try:

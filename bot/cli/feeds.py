@@ -17,7 +17,7 @@ from bot.feeds_file import DEFAULT_INTERVAL, check_feed_url, parse_interval, par
 from bot.ingest.fetch import create_client
 from bot.ingest.opml import OpmlError, read_opml, write_opml
 from bot.ingest.pipeline import add_feed_checked, check_feed
-from bot.ingest.safety import ensure_public_url
+from bot.ingest.safety import ensure_public_url, ensure_valid_host
 from bot.storage.feeds import add_feed, find_feed, list_feeds, remove_feed
 
 
@@ -144,13 +144,15 @@ async def import_command(args: argparse.Namespace, settings: Settings) -> int:
     now = datetime.now(UTC)
     async with open_database(settings) as sessions:
         for spec in specs:
-            if not settings.allow_private_feeds:
-                try:
+            try:
+                # A bad host must not stop the import half way, nor be stored to fail later.
+                ensure_valid_host(spec.url)
+                if not settings.allow_private_feeds:
                     await ensure_public_url(spec.url)
-                except FeedError as err:
-                    print(f"  refused {spec.url}: {err}")
-                    refused += 1
-                    continue
+            except FeedError as err:
+                print(f"  refused {spec.url}: {err}")
+                refused += 1
+                continue
             async with sessions.begin() as session:
                 existing = await find_feed(session, spec.url)
                 if existing is not None and existing.enabled:

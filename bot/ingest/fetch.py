@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import re
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from bot.config import Settings
-from bot.errors import FetchError
-from bot.ingest.safety import ensure_public_url
+from bot.errors import FetchError, UnsafeFeedError
+from bot.ingest.network import TRUSTED, FeedTransport
+from bot.ingest.safety import (
+    INVALID_HOST,
+    AddressRefused,
+    InvalidHostName,
+    Resolver,
+    UnresolvableHost,
+    lookup_host,
+    refused_text,
+    resolve_host,
+)
 
 MiB = 1024 * 1024
 PERMANENT = frozenset({301, 308})
@@ -64,9 +76,25 @@ def user_agent(settings: Settings) -> str:
     return f"ClaimWatch/0.1 (feed poller; +{settings.contact_url})"
 
 
-def create_client(settings: Settings, *, limits: FetchLimits | None = None) -> httpx.AsyncClient:
-    """The shared HTTP client for polling: UA with contact URL, timeouts, no auto-redirects."""
+def create_client(
+    settings: Settings,
+    *,
+    limits: FetchLimits | None = None,
+    resolver: Resolver = resolve_host,
+    network: httpcore.AsyncNetworkBackend | None = None,
+) -> httpx.AsyncClient:
+    """The shared HTTP client for polling: UA with contact URL, timeouts, no auto-redirects,
+    and every connection checked (bot.ingest.network); tests inject `resolver` and `network`."""
     limits = limits or FetchLimits()
+    transport = FeedTransport(
+        allow_private=settings.allow_private_feeds,
+        limits=httpx.Limits(
+            max_connections=max(settings.poll_concurrency * 2, 10),
+            max_keepalive_connections=settings.poll_concurrency,
+        ),
+        resolver=resolver,
+        network=network,
+    )
     return httpx.AsyncClient(
         headers={
             "User-Agent": user_agent(settings),
@@ -75,10 +103,7 @@ def create_client(settings: Settings, *, limits: FetchLimits | None = None) -> h
         },
         timeout=httpx.Timeout(limits.total_seconds, connect=limits.connect_seconds),
         follow_redirects=False,  # redirects are followed by hand to see 301/308
-        limits=httpx.Limits(
-            max_connections=max(settings.poll_concurrency * 2, 10),
-            max_keepalive_connections=settings.poll_concurrency,
-        ),
+        transport=transport,
     )
 
 
@@ -91,7 +116,11 @@ async def fetch_feed(
     limits: FetchLimits | None = None,
     allow_private: bool = True,
 ) -> FetchResult:
-    """GET `url` with validators; raise FetchError (one sentence) on anything but a feed body."""
+    """GET `url` with validators; raise FetchError (one sentence) on anything but a feed body.
+
+    `allow_private` trusts `url`'s own host (a feeds.yaml feed): it may be local or private.
+    Hops to any other host, permanent redirects included, are checked like every run-time
+    feed unless the client was built with CLAIMWATCH_ALLOW_PRIVATE_FEEDS."""
     limits = limits or FetchLimits()
     try:
         async with asyncio.timeout(limits.total_seconds):
@@ -113,6 +142,12 @@ async def fetch_feed(
         raise FetchError(url, f"fetch: {_describe(err)}") from None
     except httpx.InvalidURL as err:  # not an HTTPError: a bad port or host in the address
         raise FetchError(url, f"fetch: invalid address ({str(err)[:160]})") from None
+    except AddressRefused as err:
+        raise UnsafeFeedError(url, refused_text(err.host)) from None
+    except UnresolvableHost as err:
+        raise FetchError(url, f"fetch: cannot resolve the host name {err.host}") from None
+    except (InvalidHostName, UnicodeError):  # UnicodeError: the IDNA codec, wherever it runs
+        raise FetchError(url, INVALID_HOST) from None
 
 
 async def _follow(
@@ -130,10 +165,13 @@ async def _follow(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     current, permanent = url, True
+    trusted_host = lookup_host(url) if allow_private else None
     for _hop in range(limits.max_redirects + 1):
-        if not allow_private:
-            await ensure_public_url(current)
-        async with client.stream("GET", current, headers=headers) as response:
+        trusted = lookup_host(current) == trusted_host
+        extensions = {TRUSTED: trusted}
+        async with client.stream(
+            "GET", current, headers=headers, extensions=extensions
+        ) as response:
             status = response.status_code
             location = response.headers.get("location")
             if status in REDIRECTS:
@@ -185,7 +223,12 @@ async def _read_capped(response: httpx.Response, url: str, max_bytes: int) -> by
     length = response.headers.get("content-length", "")
     encoding = response.headers.get("content-encoding", "").strip().lower()
     too_big = f"fetch: the feed is larger than {max_bytes / MiB:g} MiB"
-    if length.isdigit() and int(length) > max_bytes and encoding in ("", "identity"):
+    if (
+        length.isascii()
+        and length.isdigit()
+        and int(length) > max_bytes
+        and encoding in ("", "identity")
+    ):
         raise FetchError(url, too_big)
     parts: list[bytes] = []
     size = 0
@@ -232,7 +275,25 @@ async def _decoded(
 def _describe(err: httpx.HTTPError) -> str:
     text = str(err).strip()
     if isinstance(err, httpx.ConnectError):
-        if "name or service not known" in text.lower() or "name resolution" in text.lower():
-            return "cannot resolve the host name"
-        return f"cannot connect ({text[:160] or 'connection refused'})"
+        return f"cannot connect ({_connect_reason(err)})"
     return (text or type(err).__name__)[:200]
+
+
+def _connect_reason(err: BaseException) -> str:
+    """What the socket said, in words: its text would name the address connected to."""
+    cause: BaseException | None = err
+    for _ in range(5):  # httpx → httpcore → anyio → the socket's own error
+        if cause is None:
+            break
+        if isinstance(cause, OSError) and cause.errno is not None:
+            return _ERRNO_REASONS.get(cause.errno, "connection failed")
+        cause = cause.__cause__ or cause.__context__
+    return "connection failed"
+
+
+_ERRNO_REASONS = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ENETUNREACH: "network is unreachable",
+    errno.EHOSTUNREACH: "no route to host",
+    errno.ECONNRESET: "connection reset",
+}

@@ -29,8 +29,9 @@ def retry_after_seconds(value: str | None, *, now: datetime) -> int | None:
     if not value or not value.strip():
         return None
     value = value.strip()
-    if value.isdigit():
-        return int(value)
+    if value.isascii() and value.isdigit():
+        # Bounded: a server's "Retry-After: 99999…" must not overflow the date arithmetic.
+        return int(value) if len(value) <= 9 else 10**9
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
