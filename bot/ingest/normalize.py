@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from bot.domain import ParsedEntry
 
@@ -27,6 +27,25 @@ _SPACE = re.compile(r"\s+")
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _BLOCK_TAGS = frozenset({"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "blockquote"})
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
+# Characters that are not text: they recolour or move a terminal's cursor (ESC sequences,
+# C0/C1 controls), or reorder or hide what a reader sees (bidi overrides and isolates, marks,
+# zero-width and other invisible format characters), in the console, logs and Telegram.
+# Kept: whitespace (folded later), ZWNJ/ZWJ (U+200C/D, which Persian, Hindi and emoji
+# sequences need), variation selectors, emoji tag characters (subdivision flags) and the
+# script-specific format marks (Arabic number signs and the like).
+_NOT_TEXT = (
+    "\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"  # C0 and C1 controls that are not whitespace
+    "\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u206f"
+    "\ufeff\ufff9-\ufffb\ufffe\uffff\ud800-\udfff\U000e0001"
+)
+_INVISIBLE = re.compile(
+    "\x1b\\[[0-?]*[ -/]*[@-~]"  # an ANSI CSI sequence (colours, cursor moves) goes whole
+    "|\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)"  # and so does an OSC (window title, link)
+    f"|[{_NOT_TEXT}]"
+)
+_NOT_IN_LINKS = re.compile(f"[{_NOT_TEXT}\t\n\x0b\x0c\r\x1c-\x1f\x85\u2028\u2029]")
+# Whitespace in all but name: each ends a line in a terminal or a log.
+_LINE_BREAKING = re.compile("[\x0b\x0c\r\x1c-\x1f\x85\u2028\u2029]")
 
 
 class _TextExtractor(HTMLParser):
@@ -65,11 +84,16 @@ def plain_text(fragment: str | None, *, limit: int = SUMMARY_CHARS) -> str:
             text = html.unescape(_strip_tags(text))
         if not _TAG.search(text):
             break
-    text = _SPACE.sub(" ", text.replace("\x00", "")).strip()
+    text = _SPACE.sub(" ", _INVISIBLE.sub("", text)).strip()
     if len(text) > limit:
         cut = text[: limit - 1]
         text = (cut.rsplit(" ", 1)[0] if " " in cut[-40:] else cut).rstrip() + "…"
     return text
+
+
+def remove_controls(text: str) -> str:
+    """`text` without control, bidi and invisible format characters; tabs and newlines stay."""
+    return _LINE_BREAKING.sub(" ", _INVISIBLE.sub("", text))
 
 
 def _strip_tags(fragment: str) -> str:
@@ -106,7 +130,14 @@ def canonical_link(link: str | None, *, base: str | None = None) -> str | None:
     netloc = parts.netloc.lower() if "@" not in parts.netloc else parts.netloc
     path = parts.path or "/"
     canonical = urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
+    # A link is shown too (in plain-text fallbacks and logs): no raw controls or bidi marks.
+    canonical = _NOT_IN_LINKS.sub(_percent_encoded, canonical)
     return canonical if len(canonical) <= MAX_LINK else None
+
+
+def _percent_encoded(match: re.Match[str]) -> str:
+    char = match.group()
+    return "" if "\ud800" <= char <= "\udfff" else quote(char, safe="")
 
 
 def sane_date(parsed: time.struct_time | None, *, now: datetime) -> datetime:
@@ -139,11 +170,25 @@ def entry_identity(guid: str | None, link: str | None, title: str, summary: str)
 def language_of(entry: Mapping[str, Any], feed_lang: str | None) -> str | None:
     """The entry's language if it names one, else the feed's; 'en-US' → 'en-us'."""
     for source in (entry.get("title_detail"), entry.get("summary_detail")):
-        if isinstance(source, Mapping) and isinstance(source.get("language"), str):
-            lang = str(source["language"]).strip()
+        if isinstance(source, Mapping):
+            lang = language_tag(source.get("language"))
             if lang:
-                return lang.lower()[:16]
+                return lang
     return feed_lang
+
+
+def language_tag(value: object) -> str | None:
+    """A declared language as a short lower-case tag; None when there is none."""
+    if not isinstance(value, str):
+        return None
+    lang = _SPACE.sub(" ", _INVISIBLE.sub("", value)).strip().lower()[:16].strip()
+    return lang or None
+
+
+def entry_date(entry: Mapping[str, Any], *, now: datetime) -> datetime:
+    """When the entry was published (or updated), as stored: see `sane_date`."""
+    date = entry.get("published_parsed") or entry.get("updated_parsed")
+    return sane_date(date if isinstance(date, time.struct_time) else None, now=now)
 
 
 def normalize_entry(
@@ -158,14 +203,13 @@ def normalize_entry(
         return None
     if not title:
         title = plain_text(summary, limit=120)
-    date = entry.get("published_parsed") or entry.get("updated_parsed")
     return ParsedEntry(
         identity=entry_identity(guid, link, title, summary),
         title=title,
         summary=summary,
         link=link,
         guid=guid,
-        published_at=sane_date(date if isinstance(date, time.struct_time) else None, now=now),
+        published_at=entry_date(entry, now=now),
         lang=language_of(entry, feed_lang),
     )
 

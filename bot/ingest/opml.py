@@ -8,6 +8,8 @@ from datetime import datetime
 
 from bot.domain import Feed, FeedSpec
 from bot.feeds_file import DEFAULT_INTERVAL, check_feed_url
+from bot.ingest.normalize import remove_controls
+from bot.ingest.xmlguard import strip_dtd
 
 
 class OpmlError(ValueError):
@@ -16,10 +18,14 @@ class OpmlError(ValueError):
 
 def read_opml(data: bytes, *, interval_seconds: int = DEFAULT_INTERVAL) -> list[FeedSpec]:
     """Every outline with an xmlUrl; a parent outline's title becomes the feed's theme."""
-    if b"<!ENTITY" in data[:4096].upper():  # entity expansion has no place in a feed list
+    # ElementTree's expat expands internal entities, so no DTD may reach it: a feed list has
+    # no use for one, and one that declares entities is refused outright rather than read
+    # with them left out. A plain `<!DOCTYPE opml>` is dropped silently.
+    guarded = strip_dtd(data)
+    if guarded.entities:
         raise OpmlError("the OPML file declares entities, which are not allowed")
     try:
-        root = ET.fromstring(data)
+        root = ET.fromstring(guarded.body)
     except ET.ParseError as err:
         raise OpmlError(f"not well-formed XML ({err})") from None
     body = root.find("body")
@@ -34,14 +40,14 @@ def _walk(
     node: ET.Element, themes: tuple[str, ...], specs: dict[str, FeedSpec], interval: int
 ) -> None:
     for outline in node.findall("outline"):
-        title = (outline.get("title") or outline.get("text") or "").strip()
+        title = _clean(outline.get("title") or outline.get("text") or "")
         url = outline.get("xmlUrl") or outline.get("xmlurl")
         if url:
             try:
                 url = check_feed_url(url)
             except ValueError:
                 continue  # one odd outline should not sink the whole import
-            own = tuple(t for t in (outline.get("category") or "").split(",") if t.strip())
+            own = tuple(t for t in _clean(outline.get("category") or "").split(",") if t.strip())
             specs.setdefault(
                 url,
                 FeedSpec(
@@ -53,6 +59,11 @@ def _walk(
             )
         else:
             _walk(outline, (*themes, title) if title else themes, specs, interval)
+
+
+def _clean(text: str) -> str:
+    """One line of text: names end up in /feeds, logs and the console."""
+    return " ".join(remove_controls(text).split())
 
 
 def write_opml(feeds: Sequence[Feed], *, now: datetime, title: str = "ClaimWatch feeds") -> str:

@@ -96,7 +96,7 @@ def _host(url: str) -> str:
     """The host to cap requests by; an unparsable URL is its own group (fetch reports it)."""
     try:
         return httpx.URL(url).host
-    except httpx.InvalidURL:
+    except (httpx.InvalidURL, UnicodeError):  # UnicodeError: bad IDNA ("xn--zz")
         return url
 
 
@@ -152,6 +152,8 @@ async def poll_feed(
     else:
         assert fetched is not None
         update = success_update(feed, fetched, parsed, now=now)
+        if parsed is not None and parsed.note:  # shown in /feeds; the feed is still healthy
+            update = replace(update, last_error=parsed.note)
     new = await _store(sessions, feed, parsed, update, now=now, write_gate=write_gate)
     if isinstance(new, FeedError):
         error, new = new, []
