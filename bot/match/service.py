@@ -12,6 +12,7 @@ import numpy as np
 
 from bot.config import Settings
 from bot.domain import Claim, Entry, Evidence, Match, StoredMatch
+from bot.match.cluster import place_entries
 from bot.match.embed import Embedder, MiniLMEmbedder, ModelUnavailableError
 from bot.match.features import ClaimSpace, Features, ItemText, Semantic, Surface
 from bot.match.score import (
@@ -27,7 +28,7 @@ from bot.match.score import (
     level_of,
 )
 from bot.match.stance import decide_stance
-from bot.match.stories import STORY_WINDOW, find_story, fingerprint_text
+from bot.match.stories import STORY_WINDOW
 from bot.storage.db import Sessions
 from bot.storage.matches import get_matches, save_match
 from bot.storage.stories import (
@@ -179,20 +180,28 @@ async def match_pending_entries(
         if not entries:
             return []
         stories = await recent_stories(session, since=now - STORY_WINDOW)
+        # Indexing and lookups are CPU work that grows with the window: off the event loop.
+        placements = await asyncio.to_thread(place_entries, stories, entries)
+        story_ids = [s.id for s in stories]  # then the stories this batch opens, in order
         placed: list[tuple[Entry, int, bool]] = []
-        for entry in entries:
-            fingerprint = fingerprint_text(entry.title, entry.summary)
-            story = find_story(stories, link=entry.link, fingerprint=fingerprint)
-            if story is None:
+        for entry, place in zip(entries, placements, strict=True):
+            if place.opens:
                 story = await create_story(
-                    session, link=entry.link, title=entry.title, fingerprint=fingerprint, now=now
+                    session,
+                    link=entry.link,
+                    title=entry.title,
+                    fingerprint=place.fingerprint,
+                    now=now,
                 )
-                stories.append(story)
-                backlog = entry.is_backlog
-            else:
-                backlog = await story_is_backlog(session, story.id, default=entry.is_backlog)
-            await attach_entry(session, entry.id, story.id, now=now)
-            placed.append((entry, story.id, backlog))
+                story_ids.append(story.id)
+            story_id = story_ids[place.story]
+            backlog = (
+                entry.is_backlog
+                if place.opens
+                else await story_is_backlog(session, story_id, default=entry.is_backlog)
+            )
+            await attach_entry(session, entry.id, story_id, now=now)
+            placed.append((entry, story_id, backlog))
         scored = await asyncio.to_thread(matcher.score_items, [item_of_entry(e) for e in entries])
         new_ids: list[int] = []
         for (entry, story_id, backlog), matches in zip(placed, scored, strict=True):

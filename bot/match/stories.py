@@ -29,7 +29,11 @@ def similarity(a: str, b: str) -> float:
 def find_story(
     candidates: Sequence[StoryRef], *, link: str | None, fingerprint: str
 ) -> StoryRef | None:
-    """The story this item belongs to: the same link first, else the most similar near-duplicate."""
+    """The story this item belongs to: the same link first, else the most similar near-duplicate.
+
+    The definition, one scan of every candidate; clustering uses cluster.StoryIndex, which must
+    answer the same (tests/hostile/test_hostile_stories.py checks that it does).
+    """
     if link:
         for story in candidates:
             if story.canonical_link == link:

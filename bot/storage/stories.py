@@ -39,8 +39,14 @@ async def unmatched_entries(session: AsyncSession, *, limit: int = 500) -> list[
 
 
 async def recent_stories(session: AsyncSession, *, since: datetime) -> list[StoryRef]:
-    rows = await session.scalars(select(StoryRow).where(StoryRow.last_seen_at >= since))
-    return [StoryRef(r.id, r.canonical_link, r.fingerprint, r.first_seen_at) for r in rows]
+    """Stories seen since `since`, oldest id first (the order clustering breaks ties in)."""
+    # Only the columns clustering reads: the window can hold tens of thousands of stories.
+    rows = await session.execute(
+        select(StoryRow.id, StoryRow.canonical_link, StoryRow.fingerprint, StoryRow.first_seen_at)
+        .where(StoryRow.last_seen_at >= since)
+        .order_by(StoryRow.id)
+    )
+    return [StoryRef(*row) for row in rows]
 
 
 async def create_story(
