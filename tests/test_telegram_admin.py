@@ -68,7 +68,10 @@ async def test_non_operators_are_refused_politely(bot: RunningBot, command: str)
 
 
 async def test_add_list_and_remove_a_feed(bot: RunningBot, feed_url: str) -> None:
-    [added] = await bot.say(f"/addfeed {feed_url}/rss.xml us-china", chat_id=OPERATOR)
+    checking, added = await bot.say(
+        f"/addfeed {feed_url}/rss.xml us-china", chat_id=OPERATOR, expect=2
+    )
+    assert checking.text == f"Checking {feed_url}/rss.xml…"
     assert added.text.startswith("Added feed #1: ")
     assert "Test &amp; News" in added.text
     async with bot.sessions() as session:
@@ -76,7 +79,7 @@ async def test_add_list_and_remove_a_feed(bot: RunningBot, feed_url: str) -> Non
     assert feed.themes == ("us-china",) and feed.origin == "telegram"
     [feeds] = await bot.say("/feeds", chat_id=OPERATOR)
     assert "#1" in feeds.text and "Test &amp; News" in feeds.text
-    [again] = await bot.say(f"/addfeed {feed_url}/rss.xml", chat_id=OPERATOR)
+    _, again = await bot.say(f"/addfeed {feed_url}/rss.xml", chat_id=OPERATOR, expect=2)
     assert again.text.startswith("Not added: already tracked as feed #1")
     [removed] = await bot.say("/removefeed 1", chat_id=OPERATOR)
     assert removed.text.startswith("Stopped polling feed #1")
@@ -89,7 +92,7 @@ async def test_add_list_and_remove_a_feed(bot: RunningBot, feed_url: str) -> Non
 async def test_addfeed_refuses_what_is_not_a_feed(bot: RunningBot, feed_url: str) -> None:
     [bare] = await bot.say("/addfeed", chat_id=OPERATOR)
     assert bare.text.startswith("Use /addfeed URL [THEME …]")
-    [page] = await bot.say(f"/addfeed {feed_url}/page.html", chat_id=OPERATOR)
+    _, page = await bot.say(f"/addfeed {feed_url}/page.html", chat_id=OPERATOR, expect=2)
     assert page.text.startswith("Not added: ")
     [scheme] = await bot.say("/addfeed ftp://example.org/x", chat_id=OPERATOR)
     assert scheme.text.startswith("Not added: ")
@@ -104,7 +107,7 @@ async def test_status_and_pollnow(bot: RunningBot) -> None:
     assert "Subscribed chats: 1" in status.text
     assert "Last tick: never" in status.text
     [started, summary] = await bot.say("/pollnow", chat_id=OPERATOR, expect=2)
-    assert started.text == "Polling the feeds now…"
+    assert started.text == "Polling 0 feeds…"
     assert summary.text == "polled 3 feeds: 2 ok, 1 failing, 5 new items"
 
 

@@ -146,8 +146,10 @@ async def list_feeds(session: AsyncSession, *, include_disabled: bool = True) ->
 
 async def _find_row(session: AsyncSession, id_or_url: str) -> FeedRow | None:
     key = id_or_url.strip().lstrip("#")
-    if key.isdigit():
-        return await session.get(FeedRow, int(key))
+    if key.isascii() and key.isdigit():
+        number = int(key) if len(key) <= 10 else 0
+        # Past the database's integer range there is no such feed (and PostgreSQL would raise).
+        return await session.get(FeedRow, number) if 0 < number < 2**31 else None
     query = select(FeedRow).where(or_(FeedRow.url == key, FeedRow.config_url == key))
     return (await session.scalars(query.order_by(FeedRow.id).limit(1))).first()
 

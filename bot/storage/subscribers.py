@@ -7,8 +7,10 @@ plain substring test.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from datetime import datetime
 from typing import Any, cast
 
@@ -19,10 +21,36 @@ from bot.domain import Subscriber, Subscription, SubscriptionKind
 from bot.storage.models import FilterRow, SubscriberRow, SubscriptionRow
 
 FOLLOW_KINDS: tuple[SubscriptionKind, ...] = ("all", "theme", "claim")
+# What one chat may keep, so a stranger cannot grow our tables or a /mysubs answer without end.
+MAX_SUBSCRIPTIONS = 200  # follows and mutes together
+MAX_FILTERS = 50
+MAX_FILTER_LENGTH = 64  # characters after case-folding; fits the column (100) and one message
+# Characters a stored word may not carry: C0/C1 controls and lone surrogates (PostgreSQL refuses
+# NUL and the drivers refuse surrogates), and the bidirectional overrides that disguise text.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+class LimitError(ValueError):
+    """A chat asked to keep more (or longer) than it may; the message is one sentence to show."""
 
 
 def normalize_filter(word: str) -> str:
     return " ".join(word.casefold().split())
+
+
+def is_plain(text: str) -> bool:
+    """True when `text` has no control characters, lone surrogates or bidirectional overrides."""
+    return not any(c in _BIDI_CONTROLS or unicodedata.category(c) in ("Cc", "Cs") for c in text)
+
+
+def check_filter(word: str) -> str:
+    """The stored form of a filter word; LimitError when it is empty, too long or not plain text."""
+    normalized = normalize_filter(word)
+    if not normalized or not is_plain(normalized):
+        raise LimitError("A filter must be a word or phrase of ordinary characters.")
+    if len(normalized) > MAX_FILTER_LENGTH:
+        raise LimitError(f"A filter can be at most {MAX_FILTER_LENGTH} characters long.")
+    return normalized
 
 
 async def get_or_create_subscriber(
@@ -130,10 +158,13 @@ async def migrate_chat(
             old.chat_type = "supergroup"
             old.updated_at = now
             continue
+        # Past the limits the merged chat keeps what it had; the rest of the old row goes.
         for sub in await _subscriptions(session, [old.id]):
-            await _add_subscription(session, existing.id, sub.kind, sub.target, now=now)
+            with suppress(LimitError):
+                await _add_subscription(session, existing.id, sub.kind, sub.target, now=now)
         for word in (await _filters(session, [old.id])).get(old.id, []):
-            await add_filter(session, existing.id, word, now=now)
+            with suppress(LimitError):
+                await add_filter(session, existing.id, word, now=now)
         await session.execute(delete(SubscriberRow).where(SubscriberRow.id == old.id))
         session.expunge(old)
     await session.flush()
@@ -212,7 +243,11 @@ async def add_subscription(
     *,
     now: datetime,
 ) -> bool:
-    """Subscribe (or, for kind "mute", mute a claim id); False if it was already there."""
+    """Subscribe (or, for kind "mute", mute a claim id); False if it was already there.
+
+    LimitError when the chat already keeps MAX_SUBSCRIPTIONS. That the theme or claim exists is
+    the caller's check (subscriptions.py in the Telegram layer), as storage does not read claims.
+    """
     return await _add_subscription(session, subscriber_id, kind, target, now=now)
 
 
@@ -246,23 +281,29 @@ async def clear_subscriptions(
 async def add_filter(
     session: AsyncSession, subscriber_id: int, word: str, *, now: datetime
 ) -> bool:
-    """Mute developments containing `word`; False if it was already a filter."""
-    word = normalize_filter(word)
+    """Mute developments containing `word`; False if it was already a filter.
+
+    LimitError when the word is not plain text or too long, or the chat has MAX_FILTERS already.
+    """
+    word = check_filter(word)
     exists = await session.scalar(
         select(FilterRow.id).where(FilterRow.subscriber_id == subscriber_id, FilterRow.word == word)
     )
     if exists is not None:
         return False
+    if await _count(session, FilterRow, subscriber_id) >= MAX_FILTERS:
+        raise LimitError(f"This chat has {MAX_FILTERS} filters, the most it can keep.")
     session.add(FilterRow(subscriber_id=subscriber_id, word=word, created_at=now))
     await session.flush()
     return True
 
 
 async def remove_filter(session: AsyncSession, subscriber_id: int, word: str) -> bool:
+    word = normalize_filter(word)
+    if not is_plain(word):
+        return False  # never stored, and PostgreSQL refuses NUL even in a comparison
     result = await session.execute(
-        delete(FilterRow).where(
-            FilterRow.subscriber_id == subscriber_id, FilterRow.word == normalize_filter(word)
-        )
+        delete(FilterRow).where(FilterRow.subscriber_id == subscriber_id, FilterRow.word == word)
     )
     return _rowcount(result) > 0
 
@@ -308,11 +349,24 @@ async def _add_subscription(
     )
     if exists is not None:
         return False
+    if await _count(session, SubscriptionRow, subscriber_id) >= MAX_SUBSCRIPTIONS:
+        raise LimitError(
+            f"This chat follows or mutes {MAX_SUBSCRIPTIONS} things, the most it can keep."
+        )
     session.add(
         SubscriptionRow(subscriber_id=subscriber_id, kind=kind, target=target, created_at=now)
     )
     await session.flush()
     return True
+
+
+async def _count(
+    session: AsyncSession, table: type[SubscriptionRow] | type[FilterRow], subscriber_id: int
+) -> int:
+    count = await session.scalar(
+        select(func.count()).select_from(table).where(table.subscriber_id == subscriber_id)
+    )
+    return int(count or 0)
 
 
 async def _subscriptions(session: AsyncSession, ids: Iterable[int]) -> list[SubscriptionRow]:

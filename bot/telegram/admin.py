@@ -1,30 +1,36 @@
 """Operator commands: /feeds, /addfeed, /removefeed, /status, /pollnow.
 
-The gatekeeper has already refused non-operators; these handlers only do the work.
+dispatch.py runs these for operators only (catalog access "operator"); they only do the work.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from bot.deliver.render import escape, link
 from bot.domain import Feed, FeedSpec
 from bot.errors import FeedError
+from bot.feeds_file import check_feed_url
 from bot.ingest.pipeline import add_feed_checked
 from bot.storage.deliveries import delivery_counts
 from bot.storage.entries import count_entries
 from bot.storage.feeds import feed_health_counts, list_feeds, remove_feed
 from bot.storage.state import get_state
-from bot.storage.subscribers import count_subscribers
+from bot.storage.subscribers import count_subscribers, is_plain
+from bot.telegram.arguments import MAX_NAME, ArgumentError, plain_name, shown
 from bot.telegram.catalog import usage
-from bot.telegram.chat import AnyHandler, Ctx, reply
+from bot.telegram.chat import Callbacks, Ctx, reply
 from bot.telegram.context import BotContext
 
 log = logging.getLogger(__name__)
+MAX_URL = 2048
+MAX_FEED_ID = 2**31 - 1  # PostgreSQL's integer; a larger number names no feed
+MAX_FEED_THEMES = 10
 
 
 def ago(moment: datetime | None, now: datetime) -> str:
@@ -45,10 +51,67 @@ def feed_line(feed: Feed, now: datetime) -> str:
         error = escape((feed.last_error or "unknown error")[:200])
         last_ok = ago(feed.last_success_at, now)
         return f"⚠️ {head} — failing ×{feed.error_count}: {error}; last ok {last_ok}"
-    return f"✅ {head} — ok, checked {ago(feed.last_checked_at, now)}"
+    note = f"; {escape(feed.last_error[:200])}" if feed.last_error else ""  # e.g. entries capped
+    return f"✅ {head} — ok, checked {ago(feed.last_checked_at, now)}{note}"
 
 
-def admin_handlers(ctx: BotContext) -> list[AnyHandler]:
+def read_feed_ref(text: str) -> str:
+    """`12`, `#12` or a feed's URL, in the form storage looks it up; ArgumentError if it names
+    no feed. Storage reads an all-digit key as a number, so only ASCII digits in range get there
+    (int() took "²" and "٣", and 20 digits overflowed the database's integer)."""
+    key = text
+    while (cleaner := key.strip().lstrip("#")) != key:  # as storage will, until it changes nothing
+        key = cleaner
+    missing = ArgumentError(f"There is no feed “{shown(text.strip())}”; /feeds lists them.")
+    if key.isascii() and key.isdigit():
+        if len(key) > len(str(MAX_FEED_ID)) or int(key) > MAX_FEED_ID:
+            raise missing
+        return str(int(key))
+    if not key or key.isdigit() or len(key) > MAX_URL or not is_plain(key):
+        raise missing
+    return key
+
+
+def feed_url(text: str) -> str | None:
+    """`text` as a feed URL storage and the fetcher may see, or None."""
+    if len(text) > MAX_URL or not is_plain(text):
+        return None
+    try:
+        return check_feed_url(text)
+    except ValueError:
+        return None
+
+
+def read_new_feed(args: Sequence[str]) -> FeedSpec:
+    """/addfeed's URL and themes; ArgumentError (one sentence) when they cannot be a feed."""
+    if not args:
+        raise ArgumentError(
+            f"Use {usage('addfeed')}, for example /addfeed https://example.org/rss.xml us-china."
+        )
+    text, *themes = args
+    url = feed_url(text)
+    if url is None:
+        raise ArgumentError(
+            f"Not added: “{shown(text)}” is not an http:// or https:// address with a host."
+        )
+    if len(themes) > MAX_FEED_THEMES or not all(plain_name(t) for t in themes):
+        raise ArgumentError(
+            f"Not added: a feed takes at most {MAX_FEED_THEMES} themes, "
+            f"each one word of at most {MAX_NAME} characters."
+        )
+    return FeedSpec(url=url, themes=tuple(dict.fromkeys(themes)))
+
+
+def in_background(context: Ctx, update: Update, work: Coroutine[Any, Any, None]) -> None:
+    """Run a long operator action as a task of its own, so this chat's next update need not wait.
+
+    An exception it raises goes to the error handler with this update, which logs it, answers
+    the chat in one line and tells the operators, as for any handler.
+    """
+    context.application.create_task(work, update=update, name="operator action")
+
+
+def admin_commands(ctx: BotContext) -> Callbacks:
     async def feeds(update: Update, context: Ctx) -> None:
         async with ctx.sessions() as session:
             every = await list_feeds(session)
@@ -60,15 +123,16 @@ def admin_handlers(ctx: BotContext) -> list[AnyHandler]:
         await reply(update, text)
 
     async def addfeed(update: Update, context: Ctx) -> None:
-        args = context.args or []
-        if not args:
-            await reply(
-                update,
-                f"Use {escape(usage('addfeed'))}, "
-                "for example /addfeed https://example.org/rss.xml us-china.",
-            )
+        try:
+            spec = read_new_feed(context.args or [])
+        except ArgumentError as err:
+            await reply(update, escape(str(err)))
             return
-        spec = FeedSpec(url=args[0], themes=tuple(args[1:]))
+        # The trial fetch may take up to the fetch timeout: answer now, report when done.
+        await reply(update, f"Checking {escape(shown(spec.url, 80))}…")
+        in_background(context, update, add_and_report(update, spec))
+
+    async def add_and_report(update: Update, spec: FeedSpec) -> None:
         try:
             feed = await add_feed_checked(
                 ctx.sessions,
@@ -92,10 +156,15 @@ def admin_handlers(ctx: BotContext) -> list[AnyHandler]:
         if not wanted:
             await reply(update, f"Use {escape(usage('removefeed'))}; /feeds shows the numbers.")
             return
+        try:
+            key = read_feed_ref(wanted)
+        except ArgumentError as err:
+            await reply(update, escape(str(err)))
+            return
         async with ctx.sessions.begin() as session:
-            feed = await remove_feed(session, wanted, now=ctx.clock())
+            feed = await remove_feed(session, key, now=ctx.clock())
         if feed is None:
-            await reply(update, f"There is no feed “{escape(wanted)}”; /feeds lists them.")
+            await reply(update, f"There is no feed “{escape(shown(wanted))}”; /feeds lists them.")
             return
         await reply(
             update, f"Stopped polling feed #{feed.id} ({escape(feed.title)}); its items stay."
@@ -131,14 +200,20 @@ def admin_handlers(ctx: BotContext) -> list[AnyHandler]:
         if ctx.poll_now is None:
             await reply(update, "This process does not poll feeds, so there is nothing to run now.")
             return
-        await reply(update, "Polling the feeds now…")
-        summary = await ctx.poll_now()
-        await reply(update, escape(summary))
+        async with ctx.sessions() as session:
+            health = await feed_health_counts(session)
+        count = health.ok + health.failing  # every enabled feed, due or not
+        await reply(update, f"Polling {count} feed{'' if count == 1 else 's'}…")
+        in_background(context, update, poll_and_report(update))
 
-    return [
-        CommandHandler("feeds", feeds),
-        CommandHandler("addfeed", addfeed),
-        CommandHandler("removefeed", removefeed),
-        CommandHandler("status", status),
-        CommandHandler("pollnow", pollnow),
-    ]
+    async def poll_and_report(update: Update) -> None:
+        assert ctx.poll_now is not None  # checked before the task was started
+        await reply(update, escape(await ctx.poll_now()))
+
+    return {
+        "feeds": feeds,
+        "addfeed": addfeed,
+        "removefeed": removefeed,
+        "status": status,
+        "pollnow": pollnow,
+    }

@@ -26,23 +26,24 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.errors import StartupError
-from bot.telegram.admin import admin_handlers
+from bot.logs import redact
+from bot.telegram.admin import admin_commands
 from bot.telegram.callbacks import callback_handler
 from bot.telegram.catalog import COMMANDS
 from bot.telegram.chat import Ctx
-from bot.telegram.claims import claim_handlers
+from bot.telegram.claims import claim_commands
 from bot.telegram.context import BotContext
-from bot.telegram.errors import error_handler, redact
-from bot.telegram.gate import gate_handler
-from bot.telegram.leaving import leaving_handlers
+from bot.telegram.dispatch import command_handlers
+from bot.telegram.errors import error_handler
+from bot.telegram.leaving import leaving_commands
 from bot.telegram.membership import membership_handlers
+from bot.telegram.ordering import ChatOrder
 from bot.telegram.permissions import ChatAdmins
-from bot.telegram.settings import settings_handlers
-from bot.telegram.start import start_handlers, unknown_command_handler
-from bot.telegram.subscriptions import subscription_handlers
+from bot.telegram.settings import settings_commands
+from bot.telegram.start import start_commands
+from bot.telegram.subscriptions import subscription_commands
 
 log = logging.getLogger(__name__)
-GATE_GROUP = -1  # runs before the commands and may stop an update there
 
 BotApp = Application[
     ExtBot[Any], Ctx, dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[Ctx]
@@ -50,7 +51,11 @@ BotApp = Application[
 
 
 def build_application(settings: Settings, context: BotContext) -> BotApp:
-    """The bot, pointed at settings.telegram_api_url, with every handler registered in order."""
+    """The bot, pointed at settings.telegram_api_url, with every handler registered in order.
+
+    Commands come from the catalog (dispatch.py), each with its permission; updates of one chat
+    are handled in order and chats in parallel (ordering.py).
+    """
     if settings.token is None:
         raise ValueError("build_application needs TELEGRAM_BOT_TOKEN")
     api = settings.telegram_api_url
@@ -66,20 +71,23 @@ def build_application(settings: Settings, context: BotContext) -> BotApp:
             )
         )
         .rate_limiter(AIORateLimiter(max_retries=2))
+        .concurrent_updates(ChatOrder())
         .build()
     )
-    app.add_handler(gate_handler(context, ChatAdmins()), group=GATE_GROUP)
+    admins = ChatAdmins()
+    commands = [
+        start_commands(context),
+        subscription_commands(context),
+        claim_commands(context),
+        settings_commands(context),
+        leaving_commands(context),
+        admin_commands(context),
+    ]
     app.add_handlers(
         [
-            *start_handlers(context),
-            *subscription_handlers(context),
-            *claim_handlers(context),
-            *settings_handlers(context),
-            *leaving_handlers(context),
-            *admin_handlers(context),
-            callback_handler(context),
+            *command_handlers(context, admins, commands),
+            callback_handler(context, admins),
             *membership_handlers(context),
-            unknown_command_handler(),  # last: whatever no command above took
         ]
     )
     app.add_error_handler(error_handler(context))
@@ -100,7 +108,7 @@ async def register_commands(bot: ExtBot[Any], settings: Settings) -> None:
 
 def listen_address(listen: str) -> tuple[str, int]:
     host, _, port = listen.rpartition(":")
-    if not port.isdigit():
+    if not (port.isascii() and port.isdigit()) or int(port) > 65535:
         raise ValueError(f"CLAIMWATCH_WEBHOOK_LISTEN must be HOST:PORT, not {listen!r}")
     return host or "0.0.0.0", int(port)
 

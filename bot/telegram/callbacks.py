@@ -1,5 +1,8 @@
 """Inline buttons: one handler that reads the callback data's prefix and calls the same actions
-the commands use (see keyboards.py for the data forms)."""
+the commands use (see keyboards.py for the data forms).
+
+The prefix picks both the action and, from catalog.BUTTONS, who may press it. Callback data is
+input like any other: a press naming a claim or theme that does not exist changes nothing."""
 
 from __future__ import annotations
 
@@ -11,16 +14,22 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.deliver.render import html_to_plain
 from bot.domain import Subscription, SubscriptionKind
-from bot.storage.subscribers import add_subscription
-from bot.telegram.chat import AnyHandler, Ctx, chat_key
+from bot.storage.claims import get_claim, list_themes
+from bot.storage.subscribers import get_subscriber
+from bot.telegram.arguments import plain_name
+from bot.telegram.catalog import BUTTONS
+from bot.telegram.chat import AnyHandler, ChatKey, Ctx, chat_key
 from bot.telegram.claims import show_claim, show_theme
 from bot.telegram.context import BotContext
+from bot.telegram.gate import may_use, refusal
 from bot.telegram.keyboards import fits
 from bot.telegram.leaving import STOPPED, delete_chat
-from bot.telegram.membership import ensure_subscriber
-from bot.telegram.subscriptions import change_subscription
+from bot.telegram.permissions import ChatAdmins
+from bot.telegram.subscriptions import change_subscription, mute_claim
 
 log = logging.getLogger(__name__)
+STALE = "This button no longer does anything; try /help."
+NOTHING_THERE = "That claim or theme does not exist (any more); /themes lists them."
 KINDS: dict[str, SubscriptionKind] = {"all": "all", "theme": "theme", "claim": "claim"}
 
 
@@ -66,35 +75,68 @@ async def refresh_keyboard(query: CallbackQuery, data: str) -> None:
         log.info("could not refresh a keyboard: %s", err)
 
 
-def callback_handler(ctx: BotContext) -> AnyHandler:
+async def known_target(ctx: BotContext, key: ChatKey, sub: Subscription, *, add: bool) -> bool:
+    """Whether a pressed target names something real: a claim or theme that exists, or (to
+    unsubscribe) something the chat follows. Callback data is input: anyone can forge it."""
+    if sub.kind == "all":
+        return True
+    if not plain_name(sub.target):
+        return False  # never query with forged bytes (PostgreSQL refuses NUL even to compare)
+    async with ctx.sessions() as session:
+        if sub.kind in ("claim", "mute") and await get_claim(session, sub.target) is not None:
+            return True
+        if sub.kind == "theme" and sub.target in await list_themes(session):
+            return True
+        if add:
+            return False
+        subscriber = await get_subscriber(session, chat_id=key.chat_id, thread_id=key.thread_id)
+    return subscriber is not None and sub in subscriber.subscriptions
+
+
+def callback_handler(ctx: BotContext, admins: ChatAdmins) -> AnyHandler:
     async def pressed(update: Update, context: Ctx) -> None:
         query = update.callback_query
         if query is None:
             return
         data = query.data or ""
+        # One parse decides both what the press does and who may do it.
         prefix, _, payload = data.partition(":")
+        access = BUTTONS.get(prefix)
+        if access is None:
+            await query.answer(STALE)
+            return
+        if not await may_use(access, update, context.bot, admins, ctx.settings, now=ctx.clock()):
+            await query.answer(refusal(access, prefix), show_alert=True)
+            return
         key = chat_key(update)
         # The answer comes last: everything the press changes is done when the spinner stops.
-        toast: str | None = None
+        toast: str | None = STALE
         if prefix in ("sub", "unsub") and (target := parse_target(payload)):
-            toast = html_to_plain(await change_subscription(ctx, key, target, add=prefix == "sub"))
-            await refresh_keyboard(query, data)
+            if await known_target(ctx, key, target, add=prefix == "sub"):
+                toast = html_to_plain(
+                    await change_subscription(ctx, key, target, add=prefix == "sub")
+                )
+                await refresh_keyboard(query, data)
+            else:
+                toast = NOTHING_THERE
         elif prefix == "theme" and payload:
             await show_theme(ctx, update, key, payload)
+            toast = None
         elif prefix == "claim" and payload:
             await show_claim(ctx, update, key, payload)
+            toast = None
         elif prefix == "mute" and payload:
-            subscriber = await ensure_subscriber(ctx, key)
-            async with ctx.sessions.begin() as session:
-                await add_subscription(session, subscriber.id, "mute", payload, now=ctx.clock())
-            toast = f"Muted {payload}: no more alerts or digest items about it here."
+            if await known_target(ctx, key, Subscription("mute", payload), add=True):
+                toast = html_to_plain(await mute_claim(ctx, key, payload))
+            else:
+                toast = NOTHING_THERE
         elif data == "stop:confirm":
             await delete_chat(ctx, key)
             await query.edit_message_text(STOPPED)
+            toast = None
         elif data == "stop:cancel":
             await query.edit_message_text("Nothing was deleted.")
-        else:
-            toast = "This button no longer does anything; try /help."
+            toast = None
         await query.answer(toast)
 
     return CallbackQueryHandler(pressed)

@@ -1,6 +1,8 @@
 """Every command once: its arguments, its one-line help and who may use it.
 
-/help, setMyCommands and the gatekeeper all read this table, so they cannot disagree.
+/help, setMyCommands and the dispatcher all read this table, so they cannot disagree: the
+dispatcher builds one handler per entry and checks the entry's access before running it, so a
+command cannot exist without its permission.
 """
 
 from __future__ import annotations
@@ -53,8 +55,16 @@ COMMANDS: tuple[Command, ...] = (
 
 BY_NAME = {command.name: command for command in COMMANDS}
 
-# Buttons that change a chat's settings; the gatekeeper checks them like commands.
-CHANGING_CALLBACKS = frozenset({"sub", "unsub", "mute", "stop"})
+# Every inline button by the prefix of its callback data (see keyboards.py), and who may press
+# it. A prefix not listed here does nothing.
+BUTTONS: dict[str, Access] = {
+    "sub": "chat_admin",
+    "unsub": "chat_admin",
+    "mute": "chat_admin",
+    "stop": "chat_admin",
+    "theme": "anyone",
+    "claim": "anyone",
+}
 
 
 def usage(name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,9 @@ from bot.deliver.render import split_message
 
 Ctx = ContextTypes.DEFAULT_TYPE
 AnyHandler = BaseHandler[Update, Ctx, Any]
+# What a command runs once dispatched; modules hand these to dispatch.py by catalog name.
+Callback = Callable[[Update, Ctx], Coroutine[Any, Any, None]]
+Callbacks = dict[str, Callback]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,14 +6,14 @@ import difflib
 from collections.abc import Mapping, Sequence
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from bot.deliver.render import escape, format_time, link
 from bot.domain import Claim, StoredMatch, Subscriber, Tally
 from bot.storage.claims import claim_tallies, get_claim, list_claims
 from bot.storage.matches import latest_matches
 from bot.storage.subscribers import get_subscriber
-from bot.telegram.chat import AnyHandler, ChatKey, Ctx, chat_key, reply
+from bot.telegram.arguments import plain_name, shown
+from bot.telegram.chat import Callbacks, ChatKey, Ctx, chat_key, reply
 from bot.telegram.context import BotContext
 from bot.telegram.keyboards import claim_keyboard, claims_keyboard
 
@@ -75,6 +75,8 @@ def find_claim_id(text: str, claim_ids: Sequence[str]) -> tuple[str | None, list
     by_lower = {c.lower(): c for c in claim_ids}
     if text.lower() in by_lower:
         return by_lower[text.lower()], []
+    if not plain_name(text):  # no id looks like this; spare difflib a long text
+        return None, []
     close = difflib.get_close_matches(text.lower(), by_lower, n=3, cutoff=0.5)
     return None, [by_lower[c] for c in close]
 
@@ -82,10 +84,12 @@ def find_claim_id(text: str, claim_ids: Sequence[str]) -> tuple[str | None, list
 async def show_claim(ctx: BotContext, update: Update, key: ChatKey, claim_id: str) -> None:
     """Send one claim in full, with buttons to follow or mute it."""
     async with ctx.sessions() as session:
-        claim = await get_claim(session, claim_id)
+        # Button data is input too: only a plausible id reaches the database.
+        claim = await get_claim(session, claim_id) if plain_name(claim_id) else None
         if claim is None:
             await reply(
-                update, f"There is no claim <code>{escape(claim_id)}</code>; /claims lists them."
+                update,
+                f"There is no claim <code>{escape(shown(claim_id))}</code>; /claims lists them.",
             )
             return
         tallies = await claim_tallies(session)
@@ -105,13 +109,14 @@ async def show_theme(ctx: BotContext, update: Update, key: ChatKey, theme: str) 
         subscriber = await get_subscriber(session, chat_id=key.chat_id, thread_id=key.thread_id)
     if not claims:
         await reply(
-            update, f"No claims under <code>{escape(theme)}</code>; /themes lists the themes."
+            update,
+            f"No claims under <code>{escape(shown(theme))}</code>; /themes lists the themes.",
         )
         return
     await reply(update, render_claim_list(claims, tallies), claims_keyboard(claims, subscriber))
 
 
-def claim_handlers(ctx: BotContext) -> list[AnyHandler]:
+def claim_commands(ctx: BotContext) -> Callbacks:
     async def claims(update: Update, context: Ctx) -> None:
         wanted = " ".join(context.args or []).strip()
         async with ctx.sessions() as session:
@@ -124,9 +129,13 @@ def claim_handlers(ctx: BotContext) -> list[AnyHandler]:
             themes = sorted({c.theme for c in every})
             by_lower = {t.lower(): t for t in themes}
             if wanted.lower() not in by_lower:
-                close = difflib.get_close_matches(wanted.lower(), by_lower, n=3, cutoff=0.5)
+                close = (
+                    difflib.get_close_matches(wanted.lower(), by_lower, n=3, cutoff=0.5)
+                    if plain_name(wanted)
+                    else []
+                )
                 hint = did_you_mean([by_lower[c] for c in close]) or "/themes lists them."
-                await reply(update, f"There is no theme “{escape(wanted)}”. {hint}")
+                await reply(update, f"There is no theme “{escape(shown(wanted))}”. {hint}")
                 return
             every = [c for c in every if c.theme == by_lower[wanted.lower()]]
         await reply(update, render_claim_list(every, tallies))
@@ -143,8 +152,8 @@ def claim_handlers(ctx: BotContext) -> list[AnyHandler]:
         found, close = find_claim_id(wanted, ids)
         if found is None:
             hint = did_you_mean(close) or "/claims lists them."
-            await reply(update, f"There is no claim “{escape(wanted)}”. {hint}")
+            await reply(update, f"There is no claim “{escape(shown(wanted))}”. {hint}")
             return
         await show_claim(ctx, update, chat_key(update), found)
 
-    return [CommandHandler("claims", claims), CommandHandler("claim", claim)]
+    return {"claims": claims, "claim": claim}

@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from bot.deliver.digest import digest_now
 from bot.storage.subscribers import delete_subscriber_data, get_subscriber
-from bot.telegram.chat import AnyHandler, ChatKey, Ctx, chat_key, reply, reply_all
+from bot.telegram.chat import Callbacks, ChatKey, Ctx, chat_key, reply, reply_all
 from bot.telegram.context import BotContext
 from bot.telegram.keyboards import stop_keyboard
 from bot.telegram.membership import ensure_subscriber
@@ -30,7 +29,7 @@ async def delete_chat(ctx: BotContext, key: ChatKey) -> bool:
     return deleted
 
 
-def leaving_handlers(ctx: BotContext) -> list[AnyHandler]:
+def leaving_commands(ctx: BotContext) -> Callbacks:
     async def stop(update: Update, context: Ctx) -> None:
         key = chat_key(update)
         async with ctx.sessions() as session:
@@ -55,4 +54,4 @@ def leaving_handlers(ctx: BotContext) -> list[AnyHandler]:
             return
         await reply_all(update, messages)
 
-    return [CommandHandler("stop", stop), CommandHandler("digest", digest)]
+    return {"stop": stop, "digest": digest}

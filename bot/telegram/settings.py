@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import difflib
+import re
+from collections.abc import Sequence
+from functools import cache
 from zoneinfo import available_timezones
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from bot.deliver.render import escape, format_time
-from bot.deliver.schedule import load_zone, next_digest_time, parse_quiet_hours, parse_schedule
+from bot.deliver.schedule import (
+    SCHEDULE_HELP,
+    next_digest_time,
+    parse_quiet_hours,
+    parse_schedule,
+)
 from bot.domain import Subscriber
 from bot.storage.subscribers import (
+    LimitError,
     add_filter,
+    check_filter,
+    is_plain,
     remove_filter,
     set_mode,
     set_paused,
@@ -20,16 +30,25 @@ from bot.storage.subscribers import (
     set_schedule,
     set_timezone,
 )
+from bot.telegram.arguments import ArgumentError, shown
 from bot.telegram.catalog import usage
-from bot.telegram.chat import AnyHandler, Ctx, chat_key, reply
+from bot.telegram.chat import Callbacks, Ctx, chat_key, reply
 from bot.telegram.context import BotContext
 from bot.telegram.membership import ensure_subscriber
 
-MAX_FILTER = 100
+MAX_SETTING = 64  # a schedule, quiet-hours window or timezone is far shorter than this
+LISTED = 10  # subscriptions, mutes or filters named in one answer; the rest are counted
+_ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-/]{1,64}")
 MODES = {
     "instant": "instant alerts as developments happen, plus digests",
     "digest": "digests only",
 }
+
+
+def listing(items: Sequence[str], limit: int = LISTED) -> str:
+    """The first `limit` items joined, then how many more, so the answer stays one message."""
+    text = ", ".join(items[:limit])
+    return f"{text} and {len(items) - limit} more" if len(items) > limit else text
 
 
 def describe_subscriptions(subscriber: Subscriber) -> list[str]:
@@ -41,18 +60,18 @@ def describe_subscriptions(subscriber: Subscriber) -> list[str]:
     muted = [
         f"<code>{escape(s.target)}</code>" for s in subscriber.subscriptions if s.kind == "mute"
     ]
-    lines = [
-        f"<b>Following:</b> {', '.join(follows) if follows else 'nothing yet (see /subscribe)'}"
-    ]
+    lines = [f"<b>Following:</b> {listing(follows) if follows else 'nothing yet (see /subscribe)'}"]
     if muted:
-        lines.append(f"<b>Muted claims:</b> {', '.join(muted)}")
+        lines.append(f"<b>Muted claims:</b> {listing(muted)}")
     return lines
 
 
 def describe_settings(subscriber: Subscriber) -> str:
     """Everything a chat has chosen, one line each, as /mysubs shows it."""
     quiet = f"{subscriber.quiet_start}–{subscriber.quiet_end}" if subscriber.quiet_start else "off"
-    filters = ", ".join(f"“{escape(w)}”" for w in subscriber.filters) or "none"
+    filters = listing([f"“{escape(w)}”" for w in subscriber.filters]) or "none"
+    if len(subscriber.filters) > LISTED:
+        filters += " (/filter list shows them all)"
     lines = [
         *describe_subscriptions(subscriber),
         f"<b>Mode:</b> {subscriber.mode} ({MODES[subscriber.mode]})",
@@ -72,36 +91,91 @@ def _next(subscriber: Subscriber) -> str:
     return f" (next: {format_time(subscriber.next_digest_at, subscriber.timezone)})"
 
 
+@cache
+def zone_names() -> dict[str, str]:
+    """Lower-cased IANA name -> name, for every zone of the installed tz database."""
+    return {name.lower(): name for name in available_timezones()}
+
+
 def suggest_timezones(text: str) -> list[str]:
-    names = {name.lower(): name for name in available_timezones()}
+    names = zone_names()
     close = difflib.get_close_matches(text.lower(), names, n=3, cutoff=0.6)
     return [names[c] for c in close]
 
 
 def resolve_timezone(text: str) -> str:
-    """The IANA name for `text` (case-insensitive); ValueError with one sentence otherwise."""
-    names = {name.lower(): name for name in available_timezones()}
+    """The IANA name for `text` (any case); ArgumentError with one sentence otherwise.
+
+    Only names of the tz database are accepted, so the user's text never becomes a file path
+    (zoneinfo raised OSError and RecursionError on long or odd keys).
+    """
+    text = text.strip()
+    names = zone_names()
     if text.lower() in names:
         return names[text.lower()]
+    close = suggest_timezones(text) if _ZONE_NAME.fullmatch(text) else []
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    raise ArgumentError(
+        f'"{shown(text)}" is not a known timezone; use an IANA name such as Europe/Berlin.{hint}'
+    )
+
+
+def read_mode(text: str) -> str:
+    choice = text.strip().lower()
+    if choice not in MODES:
+        raise ArgumentError(
+            "Use /mode instant (alerts plus digests) or /mode digest (digests only)."
+        )
+    return choice
+
+
+def read_schedule(text: str) -> str:
+    """The canonical digest schedule `text` names; ArgumentError with one sentence otherwise."""
+    if len(text) > MAX_SETTING or not is_plain(text):
+        raise ArgumentError(f'"{shown(text)}" is not a digest schedule; {SCHEDULE_HELP}.')
     try:
-        load_zone(text)
+        return parse_schedule(text)
     except ValueError as err:
-        close = suggest_timezones(text)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(f"{err}{hint}") from None
-    return text
+        raise ArgumentError(str(err)) from None
 
 
-def settings_handlers(ctx: BotContext) -> list[AnyHandler]:
+def read_quiet_hours(text: str) -> tuple[str, str] | None:
+    """A quiet-hours window, None for "off"; ArgumentError with one sentence otherwise."""
+    if len(text) > MAX_SETTING or not is_plain(text):
+        raise ArgumentError(
+            f'"{shown(text)}" is not a quiet-hours window; use HH:MM-HH:MM, '
+            'for example 22:00-07:00, or "off".'
+        )
+    try:
+        return parse_quiet_hours(text)
+    except ValueError as err:
+        raise ArgumentError(str(err)) from None
+
+
+def read_filter(args: Sequence[str]) -> tuple[str, str]:
+    """("list", "") or ("add" | "remove", WORD) from /filter's words; ArgumentError otherwise."""
+    action = args[0].lower() if args else ""
+    word = " ".join(args[1:]).strip()
+    if action == "list" or (not action and not word):
+        return "list", ""
+    if action not in ("add", "remove") or not word:
+        raise ArgumentError(f"Use {usage('filter')}, for example /filter add sports.")
+    try:
+        check_filter(word)
+    except LimitError as err:
+        raise ArgumentError(str(err)) from None
+    return action, word
+
+
+def settings_commands(ctx: BotContext) -> Callbacks:
     async def subscriber_for(update: Update) -> Subscriber:
         return await ensure_subscriber(ctx, chat_key(update))
 
     async def mode(update: Update, context: Ctx) -> None:
-        choice = " ".join(context.args or []).strip().lower()
-        if choice not in MODES:
-            await reply(
-                update, "Use /mode instant (alerts plus digests) or /mode digest (digests only)."
-            )
+        try:
+            choice = read_mode(" ".join(context.args or []))
+        except ArgumentError as err:
+            await reply(update, escape(str(err)))
             return
         sub = await subscriber_for(update)
         async with ctx.sessions.begin() as session:
@@ -119,8 +193,8 @@ def settings_handlers(ctx: BotContext) -> list[AnyHandler]:
             )
             return
         try:
-            canonical = parse_schedule(text)
-        except ValueError as err:
+            canonical = read_schedule(text)
+        except ArgumentError as err:
             await reply(update, escape(str(err)))
             return
         now = ctx.clock()
@@ -144,7 +218,7 @@ def settings_handlers(ctx: BotContext) -> list[AnyHandler]:
             return
         try:
             name = resolve_timezone(text)
-        except ValueError as err:
+        except ArgumentError as err:
             await reply(update, escape(str(err)))
             return
         now = ctx.clock()
@@ -160,8 +234,8 @@ def settings_handlers(ctx: BotContext) -> list[AnyHandler]:
             await reply(update, f"Use {escape(usage('quiet'))}, for example /quiet 22:00-07:00.")
             return
         try:
-            window = parse_quiet_hours(text)
-        except ValueError as err:
+            window = read_quiet_hours(text)
+        except ArgumentError as err:
             await reply(update, escape(str(err)))
             return
         sub = await subscriber_for(update)
@@ -177,11 +251,13 @@ def settings_handlers(ctx: BotContext) -> list[AnyHandler]:
             )
 
     async def filter_words(update: Update, context: Ctx) -> None:
-        args = context.args or []
-        action = args[0].lower() if args else ""
-        word = " ".join(args[1:]).strip()
+        try:
+            action, word = read_filter(context.args or [])
+        except ArgumentError as err:
+            await reply(update, escape(str(err)))
+            return
         sub = await subscriber_for(update)
-        if action == "list" or (not action and not word):
+        if action == "list":
             listed = ", ".join(f"“{escape(w)}”" for w in sub.filters)
             await reply(
                 update,
@@ -190,21 +266,22 @@ def settings_handlers(ctx: BotContext) -> list[AnyHandler]:
                 else "No filters. Add one with /filter add WORD.",
             )
             return
-        if action not in ("add", "remove") or not word:
-            await reply(update, f"Use {escape(usage('filter'))}, for example /filter add sports.")
-            return
-        if len(word) > MAX_FILTER:
-            await reply(update, f"A filter can be at most {MAX_FILTER} characters long.")
-            return
-        async with ctx.sessions.begin() as session:
-            if action == "add":
-                changed = await add_filter(session, sub.id, word, now=ctx.clock())
-                text = (
-                    f"Developments mentioning “{escape(word)}” will not be sent here."
-                    if changed
-                    else f"“{escape(word)}” was already filtered."
+        if action == "add":
+            try:
+                async with ctx.sessions.begin() as session:
+                    changed = await add_filter(session, sub.id, word, now=ctx.clock())
+            except LimitError as err:  # the chat keeps MAX_FILTERS already
+                await reply(
+                    update, f"{escape(str(err))} Remove one with /filter remove WORD first."
                 )
-            else:
+                return
+            text = (
+                f"Developments mentioning “{escape(word)}” will not be sent here."
+                if changed
+                else f"“{escape(word)}” was already filtered."
+            )
+        else:
+            async with ctx.sessions.begin() as session:
                 changed = await remove_filter(session, sub.id, word)
                 text = (
                     f"Removed the filter “{escape(word)}”."
@@ -225,12 +302,12 @@ def settings_handlers(ctx: BotContext) -> list[AnyHandler]:
             await set_paused(session, sub.id, False, now=ctx.clock())
         await reply(update, "Resumed: alerts and digests are on again.")
 
-    return [
-        CommandHandler("mode", mode),
-        CommandHandler("schedule", schedule),
-        CommandHandler("timezone", timezone),
-        CommandHandler("quiet", quiet),
-        CommandHandler("filter", filter_words),
-        CommandHandler("pause", pause),
-        CommandHandler("resume", resume),
-    ]
+    return {
+        "mode": mode,
+        "schedule": schedule,
+        "timezone": timezone,
+        "quiet": quiet,
+        "filter": filter_words,
+        "pause": pause,
+        "resume": resume,
+    }

@@ -1,17 +1,15 @@
-"""/start and /help, and the one-sentence answer to commands the bot does not know."""
+"""/start and /help."""
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.deliver.render import escape
 from bot.storage.claims import list_themes
 from bot.storage.subscribers import get_subscriber
 from bot.telegram.catalog import COMMANDS
-from bot.telegram.chat import AnyHandler, Ctx, chat_key, reply
+from bot.telegram.chat import Callbacks, Ctx, chat_key, reply
 from bot.telegram.context import BotContext
-from bot.telegram.gate import command_name
 from bot.telegram.keyboards import themes_keyboard
 from bot.telegram.membership import ensure_subscriber
 from bot.telegram.permissions import is_operator
@@ -35,7 +33,7 @@ def help_text(*, operator: bool) -> str:
     return "\n".join(lines)
 
 
-def start_handlers(ctx: BotContext) -> list[AnyHandler]:
+def start_commands(ctx: BotContext) -> Callbacks:
     async def start(update: Update, context: Ctx) -> None:
         key = chat_key(update)
         async with ctx.sessions() as session:
@@ -53,26 +51,4 @@ def start_handlers(ctx: BotContext) -> list[AnyHandler]:
     async def show_help(update: Update, context: Ctx) -> None:
         await reply(update, help_text(operator=is_operator(ctx.settings, update)))
 
-    return [CommandHandler("start", start), CommandHandler("help", show_help)]
-
-
-def unknown_command_handler() -> AnyHandler:
-    """Registered last: a command no other handler took gets one sentence of help."""
-
-    async def unknown(update: Update, context: Ctx) -> None:
-        message = update.effective_message
-        if message is None or not message.text:
-            return
-        name = command_name(update, context.bot.username)
-        addressed = "@" in message.text.split(maxsplit=1)[0]
-        # In groups, commands meant for other bots arrive too; answer only what is ours.
-        if name is None or (key_is_group(update) and not addressed):
-            return
-        await reply(update, f"I don't know /{escape(name)}. Send /help for the list of commands.")
-
-    return MessageHandler(filters.COMMAND, unknown)
-
-
-def key_is_group(update: Update) -> bool:
-    chat = update.effective_chat
-    return chat is not None and chat.type in ("group", "supergroup")
+    return {"start": start, "help": show_help}
