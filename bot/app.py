@@ -207,7 +207,9 @@ async def run_bot(settings: Settings) -> int:
                 await stop.wait()
                 log.info("stopping: letting work in flight finish")
                 scheduler.pause()
-                await tracker.drain(STOP_GRACE_SECONDS)
+                await asyncio.gather(
+                    tracker.drain(STOP_GRACE_SECONDS), jobs.stop_polls(STOP_GRACE_SECONDS)
+                )
                 scheduler.shutdown(wait=False)
                 await messenger.stop()
     finally:

@@ -15,14 +15,15 @@ from bot.deliver.digest import queue_due_digests
 from bot.deliver.pace import ChatPacer
 from bot.deliver.plan import plan_deliveries
 from bot.deliver.sender import Sender, send_pending
-from bot.domain import Claim
-from bot.ingest.pipeline import PollReport, poll_feeds
+from bot.domain import Claim, Entry, FeedPollResult
+from bot.ingest.pipeline import PollGates, claim_feeds, create_gates, poll_gated
 from bot.match.service import Matcher, load_matcher, match_pending_entries
 from bot.storage.claims import list_claims
 from bot.storage.db import Sessions
 from bot.storage.state import set_state
 
 log = logging.getLogger(__name__)
+PollOutcome = tuple[FeedPollResult, list[Entry]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,9 @@ class Jobs:
     only_chats: frozenset[int] | None = None
     # The (id, version) of the claims the matcher was built with.
     claims_seen: tuple[tuple[str, int], ...] = ()
+    # Feed polls in flight by feed id; they outlive the tick that started them.
+    polling: dict[int, asyncio.Task[PollOutcome]] = field(default_factory=dict)
+    gates: PollGates | None = None
 
     async def refresh_matcher(self) -> None:
         """Rebuild the matcher when claims were added, edited or retired since it was built."""
@@ -77,24 +81,31 @@ class Jobs:
             self.claims_seen = seen
 
     async def poll_tick(self, *, due_only: bool = True) -> TickSummary:
-        """Poll due feeds, match what is new, plan deliveries: fetch → … → outbox."""
+        """Start polls of the due feeds (or all, for /pollnow), then match and plan what is new:
+        fetch → … → outbox.
+
+        A scheduled tick waits for its polls at most one tick: a feed that answers slowly (up to
+        the fetch limit, 30 s) finishes in the background and its items are matched by a later
+        tick, so it never holds up the alerts of the feeds that answered. /pollnow waits for
+        every poll it started.
+        """
         async with self.poll_lock:
             await self.refresh_matcher()
-            report: PollReport = await poll_feeds(
-                self.sessions,
-                client=self.client,
-                settings=self.settings,
-                now=self.clock(),
-                due_only=due_only,
-            )
+            started = await self._start_polls(due_only=due_only)
+        if due_only and self.polling:
+            await asyncio.wait(set(self.polling.values()), timeout=self.settings.tick_seconds)
+        elif started:
+            await asyncio.wait(started)
+        async with self.poll_lock:
+            results = self._finished_polls()
             matches = await match_pending_entries(
                 self.sessions, self.matcher, now=self.clock(), settings=self.settings
             )
             planned = await plan_deliveries(self.sessions, now=self.clock(), settings=self.settings)
             summary = TickSummary(
-                feeds=len(report.results),
-                failed=sum(1 for r in report.results if r.error),
-                new_entries=len(report.new_entries),
+                feeds=len(results),
+                failed=sum(1 for r in results if r.error),
+                new_entries=sum(r.new_entries for r in results),
                 new_matches=len(matches),
                 planned=planned,
             )
@@ -108,6 +119,54 @@ class Jobs:
             if summary.feeds or summary.planned:
                 log.info("tick: %s", summary.describe())
             return summary
+
+    async def _start_polls(self, *, due_only: bool) -> set[asyncio.Task[PollOutcome]]:
+        now = self.clock()
+        feeds = await claim_feeds(self.sessions, settings=self.settings, now=now, due_only=due_only)
+        if self.gates is None:
+            self.gates = create_gates(self.sessions, self.settings)
+        started = set()
+        for feed in feeds:
+            if feed.id in self.polling:
+                continue  # still being polled since an earlier tick
+            task = asyncio.create_task(
+                poll_gated(
+                    self.sessions,
+                    feed,
+                    client=self.client,
+                    settings=self.settings,
+                    now=now,
+                    gates=self.gates,
+                )
+            )
+            self.polling[feed.id] = task
+            started.add(task)
+        return started
+
+    def _finished_polls(self) -> list[FeedPollResult]:
+        results = []
+        for feed_id, task in list(self.polling.items()):
+            if not task.done():
+                continue
+            del self.polling[feed_id]
+            if task.cancelled():
+                continue
+            if (error := task.exception()) is not None:  # poll_feed records its own failures
+                log.error("a feed poll failed unexpectedly", exc_info=error)
+                continue
+            results.append(task.result()[0])
+        return results
+
+    async def stop_polls(self, timeout: float) -> None:
+        """Let polls in flight finish for up to `timeout` seconds, then cancel the rest (their
+        leases expire and another tick polls them again)."""
+        pending = set(self.polling.values())
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        self.polling.clear()
 
     async def delivery_tick(self) -> None:
         """Send whatever the outbox holds that is due."""

@@ -7,7 +7,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -32,7 +32,17 @@ from bot.storage.feeds import (
     record_feed_update,
 )
 
-__all__ = ["PollReport", "add_feed_checked", "check_feed", "poll_feed", "poll_feeds"]
+__all__ = [
+    "PollGates",
+    "PollReport",
+    "add_feed_checked",
+    "check_feed",
+    "claim_feeds",
+    "create_gates",
+    "poll_feed",
+    "poll_feeds",
+    "poll_gated",
+]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +51,72 @@ LEASE = timedelta(minutes=10)
 SAMPLE_TITLES = 5
 # Concurrent poll writes on PostgreSQL; below the engine's pool of 10 + 10 overflow.
 WRITERS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class PollGates:
+    """The bounds every poll of a process shares, whichever tick started it: feeds fetched at
+    once, feeds of one host at once, and writers at once."""
+
+    overall: asyncio.Semaphore
+    hosts: defaultdict[str, asyncio.Semaphore]
+    writes: asyncio.Semaphore
+
+
+def create_gates(sessions: Sessions, settings: Settings) -> PollGates:
+    per_host = settings.per_host_limit
+    return PollGates(
+        overall=asyncio.Semaphore(settings.poll_concurrency),
+        hosts=defaultdict(lambda: asyncio.Semaphore(per_host)),
+        writes=_write_gate(sessions),
+    )
+
+
+async def claim_feeds(
+    sessions: Sessions,
+    *,
+    settings: Settings,
+    now: datetime,
+    due_only: bool = True,
+    feed_ids: Sequence[int] | None = None,
+) -> list[Feed]:
+    """The feeds to poll now: `feed_ids`, the due ones (leased to this process), or all."""
+    async with sessions.begin() as session:
+        if feed_ids is not None:
+            return [f for f in await get_feeds(session, feed_ids) if f.enabled]
+        if due_only:
+            return await claim_due_feeds(
+                session,
+                now=now,
+                per_host=settings.per_host_limit,
+                limit=max(settings.poll_concurrency * 5, 50),
+                lease=LEASE,
+            )
+        return await list_feeds(session, include_disabled=False)
+
+
+async def poll_gated(
+    sessions: Sessions,
+    feed: Feed,
+    *,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    now: datetime,
+    gates: PollGates,
+    limits: FetchLimits | None = None,
+) -> tuple[FeedPollResult, list[Entry]]:
+    """poll_feed within the shared bounds."""
+    # Host gate first: a task waiting on a busy host must not hold a global slot.
+    async with gates.hosts[_host(feed.url)], gates.overall:
+        return await poll_feed(
+            sessions,
+            feed,
+            client=client,
+            settings=settings,
+            now=now,
+            limits=limits,
+            write_gate=gates.writes,
+        )
 
 
 async def poll_feeds(
@@ -54,39 +130,24 @@ async def poll_feeds(
     limits: FetchLimits | None = None,
 ) -> PollReport:
     """Poll due feeds (or all enabled ones, or `feed_ids`) concurrently; never raises per feed."""
-    async with sessions.begin() as session:
-        if feed_ids is not None:
-            feeds = [f for f in await get_feeds(session, feed_ids) if f.enabled]
-        elif due_only:
-            feeds = await claim_due_feeds(
-                session,
-                now=now,
-                per_host=settings.per_host_limit,
-                limit=max(settings.poll_concurrency * 5, 50),
-                lease=LEASE,
-            )
-        else:
-            feeds = await list_feeds(session, include_disabled=False)
-    gate = asyncio.Semaphore(settings.poll_concurrency)
-    host_gates: defaultdict[str, asyncio.Semaphore] = defaultdict(
-        lambda: asyncio.Semaphore(settings.per_host_limit)
+    feeds = await claim_feeds(
+        sessions, settings=settings, now=now, due_only=due_only, feed_ids=feed_ids
     )
-    write_gate = _write_gate(sessions)
-
-    async def run(feed: Feed) -> tuple[FeedPollResult, list[Entry]]:
-        # Host gate first: a task waiting on a busy host must not hold a global slot.
-        async with host_gates[_host(feed.url)], gate:
-            return await poll_feed(
+    gates = create_gates(sessions, settings)
+    outcomes = await asyncio.gather(
+        *(
+            poll_gated(
                 sessions,
                 feed,
                 client=client,
                 settings=settings,
                 now=now,
+                gates=gates,
                 limits=limits,
-                write_gate=write_gate,
             )
-
-    outcomes = await asyncio.gather(*(run(feed) for feed in feeds))
+            for feed in feeds
+        )
+    )
     results = tuple(result for result, _ in outcomes)
     new = tuple(entry for _, entries in outcomes for entry in entries)
     return PollReport(results=results, new_entries=new)
