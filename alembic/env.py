@@ -55,10 +55,7 @@ def run_offline() -> None:
         context.run_migrations()
 
 
-connection = config.attributes.get("connection")
 if context.is_offline_mode():
     run_offline()
-elif connection is not None:
-    run_migrations(connection)
 else:
     asyncio.run(run_async_migrations())

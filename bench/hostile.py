@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import signal
 import statistics
 import subprocess
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from feedserver import FeedServer  # noqa: E402
+from runner import run_env, running  # noqa: E402
 
 HOSTILE = (
     "laughs",
@@ -196,32 +196,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         feeds_file(work / "feeds.yaml", port, args.normal)
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "CLAIMWATCH_"))
-        }
-        env |= {
-            "CLAIMWATCH_DATABASE_URL": args.database_url or f"sqlite+aiosqlite:///{work}/bench.db",
-            "CLAIMWATCH_FEEDS": str(work / "feeds.yaml"),
-            "CLAIMWATCH_CLAIMS": str(ROOT / "claims.yaml"),
-            "CLAIMWATCH_MATCHER": "lexical",
-            "CLAIMWATCH_TICK_SECONDS": "1",
+        env = run_env(
+            args.database_url or f"sqlite+aiosqlite:///{work}/bench.db",
+            work / "feeds.yaml",
+            CLAIMWATCH_TICK_SECONDS="1",
             # Every feed here is on 127.0.0.1; in the world the hostile feeds would be on hosts
             # of their own, so the per-host cap is raised to what distinct hosts would get.
-            "CLAIMWATCH_PER_HOST_LIMIT": "50",
-            "CLAIMWATCH_POLL_CONCURRENCY": "20",
-            "CLAIMWATCH_ALLOW_PRIVATE_FEEDS": "true",
-            "CLAIMWATCH_LOG_LEVEL": "INFO",
-            "PYTHONUNBUFFERED": "1",
-        }
+            CLAIMWATCH_PER_HOST_LIMIT="50",
+            CLAIMWATCH_POLL_CONCURRENCY="20",
+            CLAIMWATCH_ALLOW_PRIVATE_FEEDS="true",
+            CLAIMWATCH_LOG_LEVEL="INFO",
+            PYTHONUNBUFFERED="1",
+        )
         out = work / "out.txt"
-        with out.open("w") as sink:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=work,
-                env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
+        with running(work, env, out) as proc:
             latencies: list[float] = []
             try:
                 started = time.monotonic()

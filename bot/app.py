@@ -8,13 +8,14 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.claims_file import load_claims_file
+from bot.clock import utc_now
 from bot.config import Settings
 from bot.deliver.console import CONSOLE_CHAT_ID, ConsoleSender, ensure_console_subscriber
 from bot.deliver.sender import Sender
@@ -36,10 +37,6 @@ log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 7.0
 DELIVERY_EVERY_SECONDS = 2.0
 DIGEST_EVERY_SECONDS = 60.0
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def prepare_database(settings: Settings, sessions: Sessions) -> None:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_API_URL = "https://api.telegram.org"
+# The public Bot API calls webhooks only over HTTPS on these ports; a self-hosted one calls any.
+PUBLIC_API_HOST = "api.telegram.org"
+PUBLIC_WEBHOOK_PORTS = frozenset({443, 80, 88, 8443})
+# Telegram's rule for setWebhook's secret_token.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_HOST = re.compile(r"[A-Za-z0-9.:-]+")
 
 # One good value per variable, quoted in start-up errors so the fix is obvious.
 EXAMPLES: dict[str, str] = {
@@ -26,12 +34,54 @@ EXAMPLES: dict[str, str] = {
     "CLAIMWATCH_PER_HOST_LIMIT": "2",
     "CLAIMWATCH_LOG_LEVEL": "INFO",
     "CLAIMWATCH_WEBHOOK_URL": "https://bot.example.org/telegram",
-    "CLAIMWATCH_WEBHOOK_SECRET": "a-long-random-string",
+    "CLAIMWATCH_WEBHOOK_SECRET": "a-long-random-string (letters, digits, _ and -)",
     "CLAIMWATCH_WEBHOOK_LISTEN": "0.0.0.0:8443",
     "CLAIMWATCH_ALERTS_PER_HOUR": "10",
     "CLAIMWATCH_SEND_RATE": "25",
     "CLAIMWATCH_CONTACT_URL": "https://github.com/claimwatch/claimwatch",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class ListenAddress:
+    """Where the webhook server binds."""
+
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def parse_listen_address(value: str) -> ListenAddress:
+    """'HOST:PORT', '[IPv6]:PORT' or ':PORT' (all interfaces); the port from 1 to 65535."""
+    host, _, port = value.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]") or "0.0.0.0"
+    port_ok = port.isascii() and port.isdigit() and 1 <= int(port) <= 65535
+    if not port_ok or not _HOST.fullmatch(host):
+        raise ValueError(f"must be HOST:PORT with a port from 1 to 65535, not {value!r}")
+    return ListenAddress(host, int(port))
+
+
+def check_http_url(value: str) -> str:
+    """An http(s) URL with a host, without the trailing slash."""
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # e.g. a bad IPv6 literal
+        host = None
+    if not host or parts.scheme not in ("http", "https"):
+        raise ValueError("must start with http:// or https:// and name a host")
+    return value.rstrip("/")
+
+
+class SettingConflict(ValueError):
+    """A value that is fine alone but not with another setting; names the variable to fix."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(problem)
+        self.name = name
 
 
 class Settings(BaseSettings):
@@ -62,7 +112,10 @@ class Settings(BaseSettings):
     )
     webhook_url: str | None = Field(default=None, alias="CLAIMWATCH_WEBHOOK_URL")
     webhook_secret: SecretStr | None = Field(default=None, alias="CLAIMWATCH_WEBHOOK_SECRET")
-    webhook_listen: str = Field(default="0.0.0.0:8443", alias="CLAIMWATCH_WEBHOOK_LISTEN")
+    # NoDecode: HOST:PORT, parsed by the validator below rather than as JSON.
+    webhook_listen: Annotated[ListenAddress, NoDecode] = Field(
+        default=ListenAddress("0.0.0.0", 8443), alias="CLAIMWATCH_WEBHOOK_LISTEN"
+    )
     alerts_per_hour: int = Field(default=10, ge=1, le=1000, alias="CLAIMWATCH_ALERTS_PER_HOUR")
     send_rate: float = Field(default=25.0, gt=0, le=10000, alias="CLAIMWATCH_SEND_RATE")
     contact_url: str = Field(
@@ -76,19 +129,37 @@ class Settings(BaseSettings):
             return frozenset({value})
         if isinstance(value, str):
             parts = [p.strip() for p in value.split(",") if p.strip()]
-            if not all(p.lstrip("-").isascii() and p.lstrip("-").isdigit() for p in parts):
+            # User ids are positive; a negative number is a group's id and would never match.
+            if not all(p.isascii() and p.isdigit() and int(p) > 0 for p in parts):
                 raise ValueError("must be comma-separated numeric Telegram user ids")
             return frozenset(int(p) for p in parts)
         return value
 
-    @field_validator("telegram_api_url", "webhook_url", "contact_url")
+    @field_validator("webhook_listen", mode="before")
     @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None if value == "" else value
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
+    def _listen_address(cls, value: object) -> object:
+        return parse_listen_address(value) if isinstance(value, str) else value
+
+    @field_validator("telegram_api_url", "contact_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        return check_http_url(value)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        # Empty means unset: long polling.
+        return check_http_url(value) if value and value.strip() else None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_token(cls, value: SecretStr | None) -> SecretStr | None:
+        # Empty means unset: a random secret is made at each start.
+        if value is None or not value.get_secret_value():
+            return None
+        if not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1 to 256 characters: letters, digits, _ and -")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -113,6 +184,25 @@ class Settings(BaseSettings):
             raise ValueError("does not look like a bot token (digits, a colon, then the secret)")
         return SecretStr(token)
 
+    @model_validator(mode="after")
+    def _webhook_fits(self) -> Self:
+        """Webhook mode needs a token, and the public Bot API's own rules for the URL."""
+        if self.webhook_url is None:
+            return self
+        if self.telegram_bot_token is None:
+            raise SettingConflict(
+                "CLAIMWATCH_WEBHOOK_URL",
+                "is set but TELEGRAM_BOT_TOKEN is not; webhook mode needs both",
+            )
+        if urlsplit(self.telegram_api_url).hostname == PUBLIC_API_HOST:
+            url = urlsplit(self.webhook_url)
+            if url.scheme != "https" or (url.port or 443) not in PUBLIC_WEBHOOK_PORTS:
+                raise SettingConflict(
+                    "CLAIMWATCH_WEBHOOK_URL",
+                    f"{PUBLIC_API_HOST} calls only https:// URLs on port 443, 80, 88 or 8443",
+                )
+        return self
+
     @property
     def token(self) -> str | None:
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
@@ -130,7 +220,14 @@ def describe_errors(err: ValidationError) -> list[str]:
     """Turn pydantic's report into 'NAME: problem (for example: good value)' lines."""
     lines = []
     for problem in err.errors():
-        name = str(problem["loc"][0]) if problem["loc"] else "settings"
+        cause = problem.get("ctx", {}).get("error")
+        if isinstance(cause, SettingConflict):
+            name = cause.name
+        else:
+            name = str(problem["loc"][0]) if problem["loc"] else "settings"
+            # Overrides may use field names; the operator knows the variable's name.
+            field = Settings.model_fields.get(name)
+            name = field.alias if field is not None and field.alias else name
         example = EXAMPLES.get(name)
         message = problem["msg"].removeprefix("Value error, ")
         hint = f" (for example: {example})" if example else ""
@@ -144,9 +241,7 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as err:
         raise SettingsError("\n".join(describe_errors(err))) from None
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings; tests call get_settings.cache_clear() to reset."""
-    return load_settings()
+    except UnicodeDecodeError:
+        raise SettingsError(".env: not UTF-8 text; save it as UTF-8") from None
+    except OSError as err:
+        raise SettingsError(f".env: cannot read it ({err.strerror or err})") from None

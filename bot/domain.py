@@ -7,13 +7,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 Stance = Literal["supports", "contradicts", "related"]
+STANCES: tuple[Stance, ...] = get_args(Stance)
+# How a stance reads in a message; "related" alone would read as a topic.
+STANCE_LABELS: dict[Stance, str] = {
+    "supports": "supports",
+    "contradicts": "contradicts",
+    "related": "bears on",
+}
+POSSIBLY_RELATED = "possibly related"  # a digest-level match: too weak to take a stance
 MatchLevel = Literal["alert", "digest"]
 SubscriptionKind = Literal["all", "theme", "claim", "mute"]
 DeliveryKind = Literal["alert", "digest", "notice"]
-DeliveryStatus = Literal["pending", "sending", "sent", "dead"]
 
 
 # --- feeds -----------------------------------------------------------------------------------
@@ -159,7 +166,22 @@ class StoredMatch:
     sources: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimSyncReport:
+    """What syncing claims.yaml to the database changed, by claim id."""
+
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    retired: tuple[str, ...] = ()
+    revived: tuple[str, ...] = ()
+    unchanged: int = 0
+
+
 # --- subscribers -------------------------------------------------------------------------------
+
+# A new chat's digests until it changes them: the column defaults and a first /start use these.
+DEFAULT_SCHEDULE = "daily 08:00"
+DEFAULT_TIMEZONE = "UTC"
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +237,23 @@ class FeedSyncReport:
     updated: int = 0
     disabled: int = 0
     unchanged: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FeedUpdate:
+    """The state a poll leaves on a feed's row (decided in `bot.ingest.outcome`)."""
+
+    next_check_at: datetime
+    last_checked_at: datetime
+    error_count: int
+    last_error: str | None
+    last_status: int | None
+    last_success_at: datetime | None
+    etag: str | None
+    last_modified: str | None
+    url: str | None = None  # set after a permanent redirect
+    disable_reason: str | None = None  # set when the feed is gone for good
+    first_poll_done: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,3 +320,26 @@ class OutboundMessage:
     attempts: int
     failing_since: datetime | None
     buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    """A message planning or the digest wants in the outbox."""
+
+    subscriber_id: int
+    key: str
+    kind: DeliveryKind
+    text: str
+    not_before: datetime
+    story_id: int | None = None
+    claim_id: str | None = None
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AlertWindow:
+    """A chat's alert-cap window: when it started, alerts sent in it, whether the notice went."""
+
+    start: datetime | None
+    sent: int
+    notice_sent: bool

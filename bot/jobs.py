@@ -181,6 +181,6 @@ class Jobs:
 
     async def digest_tick(self) -> None:
         """Queue the digests that are due; the next delivery tick sends them."""
-        queued = await queue_due_digests(self.sessions, now=self.clock(), settings=self.settings)
+        queued = await queue_due_digests(self.sessions, now=self.clock())
         if queued:
             log.info("digests queued: %d", queued)

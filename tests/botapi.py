@@ -38,7 +38,8 @@ Reading what the bot did:
     requests -> every (method, params) received, in order
     await wait_for_messages(n, chat_id=None, timeout=5.0) -> list[SentMessage]  (at least n sent
         to that chat, else AssertionError listing what was sent); wait_for(predicate, timeout)
-        for anything else; wait_for_messages_sync / wait_for_sync from plain threads.
+        for anything else; wait_for_messages_sync / wait_for_sync from plain threads. Every
+        timeout is stretched by CLAIMWATCH_TEST_TIMEOUT_SCALE (tests/timing.py).
     messages_per_second(chat_id=None) -> sends/s between the first and last send.
     reset() -> forget sends, edits, answers and counters (e.g. between benchmark rounds).
 
@@ -82,6 +83,11 @@ from botapi_wire import (
     serve_connection,
     telegram_length,
 )
+from timing import scaled
+
+# What Telegram marks as a command: Latin letters, digits and "_", then an optional @username;
+# it ends at the first other character, so "/status!" marks "/status".
+BOT_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{1,32})?")
 
 BOT_ID = 7000000001
 BOT_USERNAME = "claimwatch_test_bot"
@@ -255,10 +261,9 @@ class BotApiServer:
             "from": self.user(user_id if user_id is not None else chat_id),
             "text": text,
         }
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
+        if command := BOT_COMMAND.match(text):
             message["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": telegram_length(command)}
+                {"type": "bot_command", "offset": 0, "length": telegram_length(command.group())}
             ]
         if thread_id is not None:
             message["message_thread_id"] = thread_id
@@ -403,7 +408,7 @@ class BotApiServer:
         return (len(times) - 1) / (times[-1] - times[0])
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + scaled(timeout)
         while not predicate():
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out; sent so far: {[m.text for m in self.sent()]}")
@@ -416,7 +421,7 @@ class BotApiServer:
         return self.sent(chat_id)
 
     def wait_for_sync(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + scaled(timeout)
         while not predicate():
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out; sent so far: {[m.text for m in self.sent()]}")

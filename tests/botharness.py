@@ -3,16 +3,18 @@
     async with running_bot(server, database_url) as bot:
         [answer] = await bot.say("/subscribe all", chat_id=42)
 
-`say` pushes a message and waits for the bot's answers in that chat; `press` pushes a button
-press and waits for the callback answer. Claims come from `seed_claims`.
+`say` pushes a message and waits for the bot's answers in that chat (`answers_to` when how many
+is not known); `press` pushes a button press and waits for the callback answer. Claims come from
+`seed_claims`. The handlers read `bot.clock`, which stands at NOW until a test moves it, so no
+answer depends on today's date.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -29,6 +31,10 @@ from bot.telegram.context import BotContext
 TOKEN = "123456789:TEST-token-abcdefghijkl"
 OPERATOR = 900
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+# A supergroup in which ADMIN is the one admin (see `group_server`) and MEMBER an ordinary member.
+GROUP = -1001234567890
+ADMIN, MEMBER = 11, 12
+REFUSAL = "Sorry, only this group's admins can change what it receives."
 
 CLAIMS = (
     Claim(id="trump-xi-visit", text="Trump visits Beijing in April.", theme="trump-xi",
@@ -54,10 +60,31 @@ def bot_settings(server: BotApiServer, database_url: str, **extra: Any) -> Setti
     return load_settings(_env_file=None, **values)
 
 
+def group_server() -> Iterator[BotApiServer]:
+    """The stand-in Bot API server knowing ADMIN as GROUP's admin: the body of a module's
+    `botapi` fixture, `yield from group_server()`."""
+    with BotApiServer() as server:
+        server.set_admins(GROUP, [ADMIN])
+        yield server
+
+
 async def seed_claims(sessions: Sessions, claims: Sequence[Claim] = CLAIMS) -> None:
     async with sessions.begin() as session:
         for claim in claims:
             await add_claim(session, claim, now=NOW)
+
+
+@dataclass
+class ManualClock:
+    """The handlers' clock: it reads `now`, which only the test moves."""
+
+    now: datetime = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, by: timedelta) -> None:
+        self.now += by
 
 
 @dataclass
@@ -66,6 +93,7 @@ class RunningBot:
     app: BotApp
     sessions: Sessions
     settings: Settings
+    clock: ManualClock = field(default_factory=ManualClock)
 
     async def say(
         self,
@@ -85,6 +113,19 @@ class RunningBot:
         sent = await self.server.wait_for_messages(before + expect, chat_id)
         return sent[before:]
 
+    async def answers_to(self, text: str, *, chat_id: int) -> list[SentMessage]:
+        """Everything the bot sent in answer to `text`, however many messages. A chat's updates
+        are handled in order, so the answer to a harmless command sent right after marks the end."""
+        before = len(self.server.sent(chat_id))
+        self.server.push_message(text, chat_id=chat_id)
+        self.server.push_message("/mode", chat_id=chat_id)
+
+        def marked() -> bool:
+            return any(m.text.startswith("Use /mode") for m in self.server.sent(chat_id)[before:])
+
+        await self.server.wait_for(marked)
+        return self.server.sent(chat_id)[before:-1]
+
     async def press(
         self, message: SentMessage, label_or_data: str, *, user_id: int | None = None
     ) -> str:
@@ -101,17 +142,25 @@ class RunningBot:
 
 @asynccontextmanager
 async def running_bot(
-    server: BotApiServer, database_url: str, *, poll_now: Any = None, **extra: Any
+    server: BotApiServer,
+    database_url: str,
+    *,
+    poll_now: Any = None,
+    clock: ManualClock | None = None,
+    **extra: Any,
 ) -> AsyncIterator[RunningBot]:
     settings = bot_settings(server, database_url, **extra)
     engine = create_engine(database_url)
     sessions = create_sessions(engine)
+    clock = clock or ManualClock()
     async with httpx.AsyncClient() as http:
-        context = BotContext(settings=settings, sessions=sessions, client=http, poll_now=poll_now)
+        context = BotContext(
+            settings=settings, sessions=sessions, client=http, poll_now=poll_now, clock=clock
+        )
         app = build_application(settings, context)
         await start_bot(app, settings, poll_timeout=1)
         try:
-            yield RunningBot(server, app, sessions, settings)
+            yield RunningBot(server, app, sessions, settings, clock)
         finally:
             await stop_bot(app)
             await engine.dispose()

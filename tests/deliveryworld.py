@@ -19,8 +19,6 @@ from bot.storage.matches import save_match
 from bot.storage.models import EntryRow
 from bot.storage.stories import attach_entry, create_story
 from bot.storage.subscribers import (
-    add_filter,
-    add_subscription,
     get_or_create_subscriber,
     get_subscriber,
     set_mode,
@@ -29,6 +27,7 @@ from bot.storage.subscribers import (
     set_schedule,
     set_timezone,
 )
+from bot.storage.subscriptions import add_filter, add_subscription
 
 T0 = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 

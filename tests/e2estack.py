@@ -5,6 +5,9 @@ with DeliveryStack(tmp_path, database_url) as stack:
     proc = stack.start()
     ...
     stack.stop(proc)
+
+Waits are for events (`wait_polls`: the feed server saw the requests; `wait_settled`: the bot
+matched what it stored and finished a tick since), each bounded by a timeout from tests/timing.py.
 """
 
 from __future__ import annotations
@@ -24,9 +27,15 @@ from xml.sax.saxutils import escape
 
 from botapi import BotApiServer
 from feedserver import FeedServer, rss_document
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from timing import scaled
 
 from bot.storage.db import create_engine, create_sessions
-from bot.storage.subscribers import add_subscription, get_or_create_subscriber
+from bot.storage.models import EntryRow
+from bot.storage.state import get_state
+from bot.storage.subscribers import get_or_create_subscriber
+from bot.storage.subscriptions import add_subscription
 
 ROOT = Path(__file__).resolve().parents[1]
 CLAIMS = ROOT / "claims.yaml"
@@ -136,7 +145,7 @@ class DeliveryStack:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:
-                proc.wait(timeout=20)
+                proc.wait(timeout=scaled(20))
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
@@ -147,12 +156,47 @@ class DeliveryStack:
     def wait_polls(self, count: int, *, timeout: float = 60.0) -> None:
         """Wait until every feed has been requested `count` more times."""
         start = {path: len(self.feeds.hits(path)) for path in FEEDS}
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + scaled(timeout)
         while any(len(self.feeds.hits(p)) < start[p] + count for p in FEEDS):
             self.check_running()
             if time.monotonic() > deadline:
                 raise AssertionError(f"feeds were not polled; bot output:\n{self.output()[-3000:]}")
             time.sleep(0.1)
+
+    def wait_settled(self, entries: int, *, timeout: float = 60.0) -> None:
+        """Wait until at least `entries` items are stored, every one matched, and a poll tick has
+        finished since the last match. What they plan is then in the outbox: a delivery that is
+        not there by now never will be."""
+        asyncio.run(self._wait_settled(entries, timeout))
+
+    async def _wait_settled(self, entries: int, timeout: float) -> None:
+        engine = create_engine(self.database_url)
+        try:
+            deadline = time.monotonic() + scaled(timeout)
+            while not await self._settled(engine, entries):
+                self.check_running()
+                if time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"{entries} items were not matched and planned; bot output:\n"
+                        f"{self.output()[-3000:]}"
+                    )
+                await asyncio.sleep(0.1)
+        finally:
+            await engine.dispose()
+
+    @staticmethod
+    async def _settled(engine: AsyncEngine, entries: int) -> bool:
+        async with create_sessions(engine)() as session:
+            stored = await session.scalar(select(func.count()).select_from(EntryRow))
+            waiting = await session.scalar(
+                select(func.count()).select_from(EntryRow).where(EntryRow.matched_at.is_(None))
+            )
+            last_match = await session.scalar(select(func.max(EntryRow.matched_at)))
+            tick = await get_state(session, "last_tick")
+        if (stored or 0) < entries or waiting or last_match is None or tick is None:
+            return False
+        # A poll tick plans after it matches and records itself after it plans.
+        return datetime.fromisoformat(tick["at"]) >= last_match
 
     def subscribe(self, chat_ids: Sequence[int]) -> None:
         asyncio.run(self._subscribe(chat_ids))

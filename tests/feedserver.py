@@ -20,6 +20,9 @@ Routes (each replaces what the path served before):
 
 Reading what happened: `requests` (list of Request: path and lower-cased headers),
 `hits(path)`, `bytes_sent` (all response bytes written).
+
+For an answer the test itself controls (held until an event, say), a blocking handler runs in a
+plain threaded server instead: subclass `QuietHandler` and serve it with `serving(server)`.
 """
 
 from __future__ import annotations
@@ -29,11 +32,16 @@ import gzip
 import hashlib
 import threading
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypeVar
 from xml.sax.saxutils import escape
+
+from timing import scaled
 
 BASE_DATE = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -137,7 +145,7 @@ class FeedServer:
     def start(self) -> FeedServer:
         self._thread.start()
         future = asyncio.run_coroutine_threadsafe(self._start(), self._loop)
-        future.result(timeout=10)
+        future.result(timeout=scaled(10))
         return self
 
     async def _start(self) -> None:
@@ -152,9 +160,9 @@ class FeedServer:
                 if task is not asyncio.current_task():
                     task.cancel()
 
-        asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=10)
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=scaled(10))
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=scaled(10))
 
     def __enter__(self) -> FeedServer:
         return self.start()
@@ -295,3 +303,33 @@ class FeedServer:
             self.bytes_sent += 32
             await writer.drain()
             await asyncio.sleep(0.02)
+
+
+# --- a plain threaded server, for a handler written in the test ------------------------------
+
+Server = TypeVar("Server", bound=ThreadingHTTPServer)
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing; `reply` answers 200 with a body."""
+
+    def reply(self, body: bytes, content_type: str = "application/rss+xml") -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serving(server: Server) -> Iterator[Server]:
+    """`server` answering from a thread of its own until the block ends."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()

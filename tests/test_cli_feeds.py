@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import runner
 from feedserver import FeedServer
 
 from bot.domain import Feed
 from bot.ingest.opml import OpmlError, read_opml, write_opml
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -25,22 +22,8 @@ def workdir(tmp_path: Path, sqlite_url: str) -> Path:
 
 
 def claimwatch(workdir: Path, *args: str, private: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "CLAIMWATCH_DATABASE_URL": (workdir / "db-url").read_text(),
-        "CLAIMWATCH_FEEDS": str(workdir / "feeds.yaml"),
-        "CLAIMWATCH_ALLOW_PRIVATE_FEEDS": "true" if private else "false",
-        "CLAIMWATCH_LOG_LEVEL": "ERROR",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    env = runner.cli_env((workdir / "db-url").read_text(), workdir / "feeds.yaml", private=private)
+    return runner.claimwatch(workdir, env, *args)
 
 
 def test_poll_once_prints_a_row_per_feed(workdir: Path, server: FeedServer) -> None:

@@ -7,15 +7,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from timing import scaled
 
-from bot.config import SettingsError, load_settings
+from bot.cli import main
+from bot.config import EXAMPLES, ListenAddress, SettingsError, load_settings
+
+TOKEN = "123456:ABCDEFGHIJKLMNOP"
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Settings also read .env from the working directory; run where there is none.
     monkeypatch.chdir(tmp_path)
-    for name in ("TELEGRAM_BOT_TOKEN", "CLAIMWATCH_DATABASE_URL", "CLAIMWATCH_ADMIN_IDS"):
+    for name in EXAMPLES:
         monkeypatch.delenv(name, raising=False)
 
 
@@ -48,6 +52,13 @@ def test_values_are_read_from_env_and_dotenv(
         ("CLAIMWATCH_DATABASE_URL", "mysql://x/y", "CLAIMWATCH_DATABASE_URL: must be a sqlite"),
         ("TELEGRAM_API_URL", "api.telegram.org", "TELEGRAM_API_URL: must start with http"),
         ("CLAIMWATCH_ALLOW_PRIVATE_FEEDS", "perhaps", "CLAIMWATCH_ALLOW_PRIVATE_FEEDS: Input"),
+        ("CLAIMWATCH_ADMIN_IDS", "-100123", "CLAIMWATCH_ADMIN_IDS: must be comma-separated"),
+        ("CLAIMWATCH_WEBHOOK_LISTEN", "0.0.0.0", "CLAIMWATCH_WEBHOOK_LISTEN: must be HOST:PORT"),
+        ("CLAIMWATCH_WEBHOOK_LISTEN", ":70000", "CLAIMWATCH_WEBHOOK_LISTEN: must be HOST:PORT"),
+        ("CLAIMWATCH_WEBHOOK_LISTEN", "local host:80", "CLAIMWATCH_WEBHOOK_LISTEN: must be"),
+        ("CLAIMWATCH_WEBHOOK_URL", "bot.example.org/hook", "CLAIMWATCH_WEBHOOK_URL: must start"),
+        ("CLAIMWATCH_CONTACT_URL", "https://", "CLAIMWATCH_CONTACT_URL: must start"),
+        ("CLAIMWATCH_WEBHOOK_SECRET", "has spaces", "CLAIMWATCH_WEBHOOK_SECRET: must be 1 to"),
     ],
 )
 def test_bad_value_names_variable_and_gives_example(
@@ -79,16 +90,141 @@ def test_every_bad_variable_gets_its_own_line(monkeypatch: pytest.MonkeyPatch) -
     assert names == ["CLAIMWATCH_PER_HOST_LIMIT", "CLAIMWATCH_TICK_SECONDS"]
 
 
-def test_cli_refuses_to_start_with_bad_settings(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "db", "upgrade"],
-        env={"CLAIMWATCH_TICK_SECONDS": "soon", "PATH": "/usr/bin:/bin"},
+def claimwatch(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The real command in a process of its own, with only `env` set."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={"PATH": "/usr/bin:/bin", **env},
         capture_output=True,
         text=True,
-        cwd=tmp_path,
-        timeout=60,
+        cwd=cwd,
+        timeout=scaled(60),
         check=False,
     )
+
+
+def test_cli_refuses_to_start_with_bad_settings(tmp_path: Path) -> None:
+    result = claimwatch("db", "upgrade", env={"CLAIMWATCH_TICK_SECONDS": "soon"}, cwd=tmp_path)
     assert result.returncode == 2
     assert "CLAIMWATCH_TICK_SECONDS" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0.0.0.0:8443", ListenAddress("0.0.0.0", 8443)),
+        ("127.0.0.1:80", ListenAddress("127.0.0.1", 80)),
+        (":8443", ListenAddress("0.0.0.0", 8443)),
+        ("[::1]:8443", ListenAddress("::1", 8443)),
+        ("bot.internal:65535", ListenAddress("bot.internal", 65535)),
+    ],
+)
+def test_listen_address_is_parsed_at_load(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: ListenAddress
+) -> None:
+    monkeypatch.setenv("CLAIMWATCH_WEBHOOK_LISTEN", value)
+    assert load_settings().webhook_listen == expected
+
+
+def test_webhook_secret_may_be_unset_and_is_then_made_at_start() -> None:
+    settings = load_settings(
+        TELEGRAM_BOT_TOKEN=TOKEN, CLAIMWATCH_WEBHOOK_URL="https://bot.example.org/hook"
+    )
+    assert settings.webhook_secret is None
+    assert settings.webhook_url == "https://bot.example.org/hook"
+
+
+def test_a_self_hosted_bot_api_may_call_plain_http_on_any_port() -> None:
+    settings = load_settings(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL="http://127.0.0.1:8081",
+        CLAIMWATCH_WEBHOOK_URL="http://127.0.0.1:9000/hook",
+    )
+    assert settings.webhook_url == "http://127.0.0.1:9000/hook"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {"CLAIMWATCH_WEBHOOK_LISTEN": "8443x"},
+            "claimwatch: CLAIMWATCH_WEBHOOK_LISTEN: must be HOST:PORT with a port from 1 to "
+            "65535, not '8443x' (for example: 0.0.0.0:8443)",
+        ),
+        (
+            {"CLAIMWATCH_WEBHOOK_URL": "https://bot.example.org/hook"},
+            "claimwatch: CLAIMWATCH_WEBHOOK_URL: is set but TELEGRAM_BOT_TOKEN is not",
+        ),
+        (
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "CLAIMWATCH_WEBHOOK_URL": "http://bot.example.org/h"},
+            "claimwatch: CLAIMWATCH_WEBHOOK_URL: api.telegram.org calls only https:// URLs",
+        ),
+        (
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "CLAIMWATCH_WEBHOOK_URL": "https://bot.example.org:9/"},
+            "claimwatch: CLAIMWATCH_WEBHOOK_URL: api.telegram.org calls only https:// URLs",
+        ),
+        ({"CLAIMWATCH_SEND_RATE": "fast"}, "claimwatch: CLAIMWATCH_SEND_RATE: Input should be"),
+    ],
+)
+@pytest.mark.parametrize("command", [["run"], ["db", "upgrade"], ["feeds", "list"]])
+def test_cli_stops_on_bad_settings_before_touching_the_database(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *,
+    tmp_path: Path,
+    env: dict[str, str],
+    expected: str,
+    command: list[str],
+) -> None:
+    database = tmp_path / "claimwatch.db"
+    monkeypatch.setenv("CLAIMWATCH_DATABASE_URL", f"sqlite:///{database}")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(command) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    [line] = err.splitlines()
+    assert line.startswith(expected)
+    assert "(for example: " in line
+    assert not database.exists()  # no migration ran
+
+
+def test_cli_reports_every_bad_variable_on_its_own_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CLAIMWATCH_WEBHOOK_LISTEN", "nowhere")
+    monkeypatch.setenv("CLAIMWATCH_ADMIN_IDS", "me")
+    assert main(["db", "upgrade"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert sorted(line.split(":")[1].strip() for line in lines) == [
+        "CLAIMWATCH_ADMIN_IDS",
+        "CLAIMWATCH_WEBHOOK_LISTEN",
+    ]
+    assert all(line.startswith("claimwatch: ") for line in lines)
+
+
+def test_run_with_a_bad_listen_address_exits_before_migrating(tmp_path: Path) -> None:
+    database = tmp_path / "claimwatch.db"
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "CLAIMWATCH_DATABASE_URL": f"sqlite:///{database}",
+        "CLAIMWATCH_WEBHOOK_URL": "https://bot.example.org/telegram",
+        "CLAIMWATCH_WEBHOOK_LISTEN": "0.0.0.0:http",
+    }
+    result = claimwatch("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "claimwatch: CLAIMWATCH_WEBHOOK_LISTEN: must be HOST:PORT with a port from 1 to 65535, "
+        "not '0.0.0.0:http' (for example: 0.0.0.0:8443)"
+    )
+    assert result.stdout == ""
+    assert not database.exists()
+
+
+def test_an_unreadable_env_file_is_one_line_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".env").write_bytes(b"CLAIMWATCH_LOG_LEVEL=\xff\xfe\n")
+    assert main(["db", "upgrade"]) == 2
+    assert capsys.readouterr().err == "claimwatch: .env: not UTF-8 text; save it as UTF-8\n"

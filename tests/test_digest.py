@@ -8,13 +8,11 @@ from botapi import parse_html
 from deliveryworld import T0, World
 from sqlalchemy import select, update
 
-from bot.config import load_settings
 from bot.deliver.digest import digest_now, queue_due_digests
 from bot.deliver.render import utf16_len
 from bot.storage.db import Sessions
 from bot.storage.models import DeliveryRow, SubscriberRow
 
-SETTINGS = load_settings()
 DAY_BEFORE = T0 - timedelta(days=1)
 
 
@@ -77,7 +75,7 @@ async def test_a_due_digest_groups_by_theme_and_claim_with_tallies(sessions: Ses
     )
     await world.development("Before the period", claims={"visit": "supports"}, at=DAY_BEFORE - h)
 
-    assert await queue_due_digests(sessions, now=T0, settings=SETTINGS) == 1
+    assert await queue_due_digests(sessions, now=T0) == 1
     [row] = await digest_rows(sessions)
     assert row.kind == "digest" and row.not_before == T0
     plain = parse_html(row.text)
@@ -102,7 +100,7 @@ async def test_a_due_digest_groups_by_theme_and_claim_with_tallies(sessions: Ses
         assert absent not in plain
     assert await schedule_of(sessions, 101) == (datetime(2026, 3, 5, 12, 0, tzinfo=UTC), T0)
     # Not due again until tomorrow: nothing more is queued.
-    assert await queue_due_digests(sessions, now=T0 + timedelta(hours=1), settings=SETTINGS) == 0
+    assert await queue_due_digests(sessions, now=T0 + timedelta(hours=1)) == 0
 
 
 async def test_an_empty_period_sends_nothing_unless_asked(sessions: Sessions) -> None:
@@ -115,7 +113,7 @@ async def test_an_empty_period_sends_nothing_unless_asked(sessions: Sessions) ->
         await session.execute(
             update(SubscriberRow).where(SubscriberRow.chat_id == 2).values(empty_digest_line=True)
         )
-    await queue_due_digests(sessions, now=T0, settings=SETTINGS)
+    await queue_due_digests(sessions, now=T0)
     [row] = await digest_rows(sessions)
     assert row.subscriber_id != 1 and row.text.startswith("📰 Nothing new on your claims since")
     assert (await schedule_of(sessions, 1))[0] == datetime(2026, 3, 5, 8, 0, tzinfo=UTC)
@@ -128,7 +126,7 @@ async def test_a_chat_without_a_digest_time_is_scheduled_without_a_message(
     await world.claim("visit")
     await world.chat(1, timezone="Asia/Tokyo")
     await world.development("Visit on", claims={"visit": "supports"}, at=T0 - timedelta(hours=1))
-    assert await queue_due_digests(sessions, now=T0, settings=SETTINGS) == 0
+    assert await queue_due_digests(sessions, now=T0) == 0
     # 08:00 in Tokyo is 23:00 UTC the day before.
     assert await schedule_of(sessions, 1) == (datetime(2026, 3, 4, 23, 0, tzinfo=UTC), T0)
 
@@ -145,7 +143,7 @@ async def test_daily_digests_follow_local_time_across_a_dst_change(sessions: Ses
         await world.development(
             f"Day {day}", claims={"visit": "supports"}, at=now - timedelta(hours=1)
         )
-        await queue_due_digests(sessions, now=now, settings=SETTINGS)
+        await queue_due_digests(sessions, now=now)
         fired.append(now)
         next_at, _ = await schedule_of(sessions, 1)
         assert next_at is not None
@@ -173,7 +171,7 @@ async def test_a_long_digest_is_split_into_valid_messages(sessions: Sessions) ->
             feeds=("Reuters", "Associated Press"),
             at=T0 - timedelta(minutes=n + 1),
         )
-    await queue_due_digests(sessions, now=T0, settings=SETTINGS)
+    await queue_due_digests(sessions, now=T0)
     rows = await digest_rows(sessions)
     total = sum(len(r.text) for r in rows)
     assert total > 10_000 and len(rows) >= 3
@@ -191,11 +189,9 @@ async def test_digest_now_returns_the_digest_and_starts_a_new_period(sessions: S
     chat = await world.chat(1)
     await start_digests(sessions, 1, last=DAY_BEFORE, next_at=T0 + timedelta(hours=20))
     await world.development("Visit on", claims={"visit": "supports"}, at=T0 - timedelta(hours=1))
-    messages = await digest_now(sessions, chat.id, now=T0, settings=SETTINGS)
+    messages = await digest_now(sessions, chat.id, now=T0)
     assert len(messages) == 1 and "Visit on" in messages[0]
-    assert (
-        await digest_now(sessions, chat.id, now=T0 + timedelta(minutes=1), settings=SETTINGS) == []
-    )
+    assert await digest_now(sessions, chat.id, now=T0 + timedelta(minutes=1)) == []
     assert await schedule_of(sessions, 1) == (T0 + timedelta(hours=20), T0 + timedelta(minutes=1))
     assert await digest_rows(sessions) == []
 
@@ -206,5 +202,5 @@ async def test_a_paused_chat_gets_no_digest_but_keeps_its_schedule(sessions: Ses
     await world.chat(1, paused=True)
     await start_digests(sessions, 1, last=DAY_BEFORE, next_at=T0)
     await world.development("Visit on", claims={"visit": "supports"}, at=T0 - timedelta(hours=1))
-    assert await queue_due_digests(sessions, now=T0, settings=SETTINGS) == 0
+    assert await queue_due_digests(sessions, now=T0) == 0
     assert (await schedule_of(sessions, 1))[0] == datetime(2026, 3, 5, 8, 0, tzinfo=UTC)

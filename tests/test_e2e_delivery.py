@@ -9,13 +9,14 @@ from pathlib import Path
 
 from e2estack import OLD, RELEVANT, UNRELATED, DeliveryStack, story
 from sqlalchemy import func, select
+from timing import scaled
 
 from bot.storage.db import create_engine, create_sessions
 from bot.storage.models import DeliveryRow, SubscriberRow
 
 
 def wait_until(check: object, *, timeout: float, what: str, stack: DeliveryStack) -> None:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + scaled(timeout)
     while not check():  # type: ignore[operator]
         stack.check_running()
         if time.monotonic() > deadline:
@@ -64,16 +65,18 @@ def test_a_new_item_reaches_the_chat_once_and_old_or_unrelated_ones_never(
         stack.subscribe([4242])
         proc = stack.start()
         try:
-            stack.wait_polls(2)
-            assert stack.botapi.sent(4242) == []  # the first poll is backlog: no alert
+            stack.wait_settled(entries=1)
+            # The first poll is backlog: nothing planned, so no alert now or later.
+            assert count_rows(database_url) == 0
             stack.serve(
                 "/wire.xml", [story(*OLD, minutes_ago=60), story(*RELEVANT), story(*UNRELATED)]
             )
             wait_until(lambda: stack.botapi.sent(4242), timeout=30, what="the alert", stack=stack)
-            # The same development in a second feed is not a second alert.
+            # The same development in a second feed is not a second alert: once it is matched
+            # and planned, the outbox still holds the one delivery that was sent.
             stack.serve("/agency.xml", [story(*RELEVANT, minutes_ago=3)])
-            stack.wait_polls(3)
-            time.sleep(3)  # a few delivery ticks
+            stack.wait_settled(entries=4)
+            assert outbox_by_status(database_url) == {"sent": [4242]}
         finally:
             stack.stop(proc)
     [alert] = stack.botapi.sent(4242)
@@ -144,7 +147,9 @@ def test_console_mode_prints_the_alert(tmp_path: Path, database_url: str) -> Non
                 what="the printed alert",
                 stack=stack,
             )
-            stack.wait_polls(2)
+            # Both items are matched and planned: the one delivery is all there will be.
+            stack.wait_settled(entries=2)
+            assert count_rows(database_url) == 1
         finally:
             stack.stop(proc)
     printed = stack.output()

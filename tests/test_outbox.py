@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from deliveryworld import T0, World
 
+from bot.domain import NewDelivery
 from bot.storage.db import Sessions, create_engine, create_sessions
-from bot.storage.deliveries import (
-    NewDelivery,
+from bot.storage.outbox import (
     add_deliveries,
     claim_due_deliveries,
     delivery_counts,

@@ -15,10 +15,10 @@ from telegram.request import HTTPXRequest
 from bot.config import load_settings
 from bot.deliver.render import html_to_plain, utf16_len
 from bot.deliver.sender import send_pending
-from bot.domain import Subscriber
+from bot.domain import NewDelivery, Subscriber
 from bot.storage.db import Sessions
-from bot.storage.deliveries import NewDelivery, add_deliveries, dead_reasons, delivery_counts
 from bot.storage.models import DeliveryRow, SubscriberRow
+from bot.storage.outbox import add_deliveries, dead_reasons, delivery_counts
 from bot.telegram.outbound import TelegramSender
 
 TOKEN = "123456:TEST-token-abcdefghij"

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.domain import FeedHealth, FeedSpec, ParsedEntry
+from bot.domain import FeedHealth, FeedSpec, FeedUpdate, ParsedEntry
 from bot.storage.db import Sessions
 from bot.storage.entries import count_entries, store_entries
 from bot.storage.feeds import (
     REMOVED_FROM_FILE,
-    FeedUpdate,
     add_feed,
     claim_due_feeds,
     feed_health_counts,

@@ -8,22 +8,24 @@ from bot.domain import Subscription
 from bot.storage.db import Sessions
 from bot.storage.subscribers import (
     active_subscribers,
-    add_filter,
-    add_subscription,
-    clear_subscriptions,
     count_subscribers,
     deactivate_subscriber,
     delete_subscriber_data,
     get_or_create_subscriber,
     get_subscriber,
     migrate_chat,
-    remove_filter,
-    remove_subscription,
     set_mode,
     set_paused,
     set_quiet_hours,
     set_schedule,
     set_timezone,
+)
+from bot.storage.subscriptions import (
+    add_filter,
+    add_subscription,
+    clear_subscriptions,
+    remove_filter,
+    remove_subscription,
 )
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)

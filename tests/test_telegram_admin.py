@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import timedelta
+from http.server import ThreadingHTTPServer
 
 import pytest
 from botapi import BotApiServer
 from botharness import NOW, OPERATOR, TOKEN, RunningBot, running_bot
+from feedserver import QuietHandler, serving
 
 from bot.domain import FeedSpec, ParsedEntry
 from bot.storage.entries import store_entries
@@ -23,26 +23,15 @@ RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Test &amp; New
 <guid>1</guid><description>x</description></item></channel></rss>"""
 
 
-class FeedHandler(BaseHTTPRequestHandler):
+class FeedHandler(QuietHandler):
     def do_GET(self) -> None:
-        body = RSS if self.path == "/rss.xml" else b"<html>not a feed</html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "application/rss+xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.reply(RSS if self.path == "/rss.xml" else b"<html>not a feed</html>")
 
 
 @pytest.fixture
 def feed_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FeedHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), FeedHandler)) as server:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
 
 
 async def poll_now() -> str:
@@ -133,13 +122,14 @@ async def test_status_shows_the_last_tick(bot: RunningBot) -> None:
         await set_state(
             session, "last_tick", {"at": NOW.isoformat(), "summary": "2 feeds, 3 new"}, now=NOW
         )
+    bot.clock.advance(timedelta(minutes=5))
     [status] = await bot.say("/status", chat_id=OPERATOR)
-    assert "Last tick: " in status.text and "ago — 2 feeds, 3 new" in status.text
+    assert "Last tick: 5 min ago — 2 feeds, 3 new" in status.text
 
 
 async def test_status_counts_todays_entries_apart_from_all_stored(bot: RunningBot) -> None:
-    # The bot reads the real clock; an item seen just after midnight UTC counts as today's.
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=1)
+    # The handlers read bot.clock (NOW, midday); an item seen just after midnight UTC is today's.
+    today = NOW.replace(hour=0, minute=0, second=1)
     item = ParsedEntry(
         identity="a", title="t", summary="s", link=None, guid="a", published_at=today
     )
@@ -151,3 +141,6 @@ async def test_status_counts_todays_entries_apart_from_all_stored(bot: RunningBo
         await store_entries(session, feed.id, [later], now=today, backlog=False)
     [status] = await bot.say("/status", chat_id=OPERATOR)
     assert "Entries: 1 new today (UTC), 2 stored" in status.text
+    bot.clock.advance(timedelta(days=1))
+    [tomorrow] = await bot.say("/status", chat_id=OPERATOR)
+    assert "Entries: 0 new today (UTC), 2 stored" in tomorrow.text

@@ -8,20 +8,15 @@ from collections.abc import Iterator
 
 import pytest
 from botapi import BOT_ID, BOT_USERNAME, BotApiServer
-from botharness import OPERATOR, RunningBot
+from botharness import ADMIN, GROUP, MEMBER, OPERATOR, REFUSAL, RunningBot, group_server
+from timing import scaled
 
 from bot.domain import Subscription
-
-GROUP = -1001234567890
-ADMIN, MEMBER = 11, 12
-REFUSAL = "Sorry, only this group's admins can change what it receives."
 
 
 @pytest.fixture
 def botapi() -> Iterator[BotApiServer]:
-    with BotApiServer() as server:
-        server.set_admins(GROUP, [ADMIN])
-        yield server
+    yield from group_server()
 
 
 async def test_only_group_admins_change_settings(bot: RunningBot) -> None:
@@ -105,8 +100,7 @@ async def test_removing_the_bot_deactivates_the_group(bot: RunningBot) -> None:
         sub = await bot.subscriber(GROUP)
         return sub is not None and not sub.active
 
-    for _ in range(300):
-        if await deactivated():
-            break
+    deadline = time.monotonic() + scaled(3)
+    while not await deactivated() and time.monotonic() < deadline:
         await asyncio.sleep(0.01)
     assert await deactivated()

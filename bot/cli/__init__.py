@@ -40,10 +40,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    # Every setting is checked here, before any command touches the database or the network.
     try:
         settings = load_settings()
     except SettingsError as err:
-        print(f"claimwatch: bad configuration:\n{err}", file=sys.stderr)
+        for line in str(err).splitlines():
+            print(f"claimwatch: {line}", file=sys.stderr)
         return 2
     configure_logging(settings, verbose=args.verbose)
     try:

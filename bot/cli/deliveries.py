@@ -10,7 +10,7 @@ from bot.cli.database import open_database
 from bot.config import Settings
 from bot.deliver.digest import preview_digest, queue_digest_now
 from bot.deliver.render import html_to_plain
-from bot.storage.deliveries import dead_reasons, delivery_counts, list_outbox
+from bot.storage.outbox import dead_reasons, delivery_counts, list_outbox
 from bot.storage.subscribers import get_subscriber
 
 
@@ -39,7 +39,7 @@ async def digest_command(args: argparse.Namespace, settings: Settings) -> int:
         if args.dry_run:
             messages = await preview_digest(sessions, subscriber.id, now=now)
         else:
-            messages = await queue_digest_now(sessions, subscriber.id, now=now, settings=settings)
+            messages = await queue_digest_now(sessions, subscriber.id, now=now)
     if not messages:
         print("Nothing new for this chat since its last digest.")
         return 0

@@ -9,7 +9,8 @@ from typing import TextIO
 from bot.deliver.render import html_to_plain
 from bot.domain import Button, Subscriber
 from bot.storage.db import Sessions
-from bot.storage.subscribers import add_subscription, get_or_create_subscriber, get_subscriber
+from bot.storage.subscribers import get_or_create_subscriber, get_subscriber
+from bot.storage.subscriptions import add_subscription
 
 CONSOLE_CHAT_ID = 0
 RULE = "─" * 72

@@ -12,26 +12,31 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from bot.config import Settings
 from bot.deliver.audience import follows_claim, muted_by_filter
+from bot.deliver.keys import digest_key
 from bot.deliver.render import claim_heading, escape, format_time, link, split_message
 from bot.deliver.schedule import next_digest_time
-from bot.domain import Claim, StoredMatch, Subscriber
+from bot.domain import (
+    POSSIBLY_RELATED,
+    STANCE_LABELS,
+    STANCES,
+    Claim,
+    NewDelivery,
+    StoredMatch,
+    Subscriber,
+)
 from bot.storage.claims import list_claims
 from bot.storage.db import Sessions
-from bot.storage.deliveries import (
-    NewDelivery,
-    add_deliveries,
-    due_digest_subscriber_ids,
-    set_digest_times,
-    story_texts,
-)
+from bot.storage.entries import story_texts
 from bot.storage.matches import matches_between
-from bot.storage.subscribers import get_subscriber_by_id
+from bot.storage.outbox import add_deliveries
+from bot.storage.subscribers import (
+    due_digest_subscriber_ids,
+    get_subscriber_by_id,
+    set_digest_times,
+)
 
 log = logging.getLogger(__name__)
-
-TALLY_WORDS = (("supports", "supports"), ("contradicts", "contradicts"), ("related", "bears on"))
 
 
 def select_items(
@@ -54,19 +59,16 @@ def select_items(
 
 def _tally(matches: Sequence[StoredMatch]) -> str:
     counts: Counter[str] = Counter(m.stance for m in matches if m.level == "alert")
-    parts = [f"{counts[stance]} {word}" for stance, word in TALLY_WORDS]
+    parts = [f"{counts[stance]} {STANCE_LABELS[stance]}" for stance in STANCES]
     maybe = sum(1 for m in matches if m.level == "digest")
     if maybe:
-        parts.append(f"{maybe} possibly related")
+        parts.append(f"{maybe} {POSSIBLY_RELATED}")
     return " · ".join(parts)
 
 
 def _item(match: StoredMatch) -> str:
     sources = ", ".join(match.sources) or "unknown source"
-    if match.level == "digest":
-        stance = "possibly related"
-    else:
-        stance = {"related": "bears on"}.get(match.stance, match.stance)
+    stance = POSSIBLY_RELATED if match.level == "digest" else STANCE_LABELS[match.stance]
     title = link(match.link, match.title or "(untitled)")
     return f"• {title} — {escape(sources)} · {stance} ({round(match.confidence * 100)}%)"
 
@@ -120,13 +122,18 @@ async def _digest_messages(
 
 
 def _digest_rows(
-    subscriber: Subscriber, messages: Sequence[str], *, period: str, now: datetime
+    subscriber: Subscriber,
+    messages: Sequence[str],
+    *,
+    period: datetime,
+    on_demand: bool,
+    now: datetime,
 ) -> list[NewDelivery]:
     """Outbox rows for a digest's parts, keyed by (chat, topic, period, part)."""
     return [
         NewDelivery(
             subscriber_id=subscriber.id,
-            key=f"digest:{subscriber.chat_id}:{subscriber.thread_id}:{period}:{index}",
+            key=digest_key(subscriber, period, index, on_demand=on_demand),
             kind="digest",
             text=text,
             not_before=now,
@@ -147,7 +154,7 @@ def _next_time(subscriber: Subscriber, now: datetime) -> datetime | None:
         return None
 
 
-async def queue_due_digests(sessions: Sessions, *, now: datetime, settings: Settings) -> int:
+async def queue_due_digests(sessions: Sessions, *, now: datetime) -> int:
     """Queue every due digest in the outbox and advance each chat's schedule; returns rows."""
     async with sessions() as session:
         due = await due_digest_subscriber_ids(session, now=now)
@@ -175,16 +182,14 @@ async def queue_due_digests(sessions: Sessions, *, now: datetime, settings: Sett
             if subscriber.paused
             else await _digest_messages(sessions, subscriber, since=since, now=now)
         )
-        rows = _digest_rows(subscriber, messages, period=period.strftime("%Y%m%dT%H%M"), now=now)
+        rows = _digest_rows(subscriber, messages, period=period, on_demand=False, now=now)
         async with sessions.begin() as session:
             queued += await add_deliveries(session, rows, now=now)
             await set_digest_times(session, subscriber.id, next_at=next_at, last_at=now, now=now)
     return queued
 
 
-async def digest_now(
-    sessions: Sessions, subscriber_id: int, *, now: datetime, settings: Settings
-) -> list[str]:
+async def digest_now(sessions: Sessions, subscriber_id: int, *, now: datetime) -> list[str]:
     """The chat's digest since its last one, for /digest; [] when there is nothing new."""
     return await _take_digest(sessions, subscriber_id, now=now, queue=False)
 
@@ -198,9 +203,7 @@ async def preview_digest(sessions: Sessions, subscriber_id: int, *, now: datetim
     return await _digest_messages(sessions, subscriber, since=_since(subscriber), now=now)
 
 
-async def queue_digest_now(
-    sessions: Sessions, subscriber_id: int, *, now: datetime, settings: Settings
-) -> list[str]:
+async def queue_digest_now(sessions: Sessions, subscriber_id: int, *, now: datetime) -> list[str]:
     """Queue the chat's digest for sending now (operator's `claimwatch digest`); returns it."""
     return await _take_digest(sessions, subscriber_id, now=now, queue=True)
 
@@ -219,10 +222,8 @@ async def _take_digest(
     messages = await _digest_messages(sessions, subscriber, since=_since(subscriber), now=now)
     async with sessions.begin() as session:
         if queue:
-            period = now.strftime("now-%Y%m%dT%H%M%S")
-            await add_deliveries(
-                session, _digest_rows(subscriber, messages, period=period, now=now), now=now
-            )
+            rows = _digest_rows(subscriber, messages, period=now, on_demand=True, now=now)
+            await add_deliveries(session, rows, now=now)
         await set_digest_times(
             session, subscriber.id, next_at=subscriber.next_digest_at, last_at=now, now=now
         )

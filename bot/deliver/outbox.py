@@ -16,7 +16,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.db import Sessions
-from bot.storage.deliveries import mark_many_sent
+from bot.storage.outbox import mark_many_sent
 
 Write = Callable[[AsyncSession], Awaitable[object]]
 

@@ -13,22 +13,16 @@ from datetime import datetime, timedelta
 
 from bot.config import Settings
 from bot.deliver.audience import follows_claim, muted_by_filter
+from bot.deliver.keys import alert_key, cap_notice_key
 from bot.deliver.render import alert_buttons, render_alert
 from bot.deliver.schedule import quiet_until
-from bot.domain import Claim, StoredMatch, Subscriber
+from bot.domain import AlertWindow, Claim, NewDelivery, StoredMatch, Subscriber
 from bot.storage.claims import list_claims
 from bot.storage.db import Sessions
-from bot.storage.deliveries import (
-    AlertWindow,
-    NewDelivery,
-    add_deliveries,
-    alert_windows,
-    existing_keys,
-    save_alert_windows,
-    story_texts,
-)
+from bot.storage.entries import story_texts
 from bot.storage.matches import mark_matches_planned, unplanned_matches
-from bot.storage.subscribers import active_subscribers
+from bot.storage.outbox import add_deliveries, existing_keys
+from bot.storage.subscribers import active_subscribers, alert_windows, save_alert_windows
 
 WINDOW = timedelta(hours=1)
 
@@ -37,10 +31,6 @@ WINDOW = timedelta(hours=1)
 class AlertPlan:
     deliveries: tuple[NewDelivery, ...]
     windows: Mapping[int, AlertWindow]  # subscribers whose cap window changed
-
-
-def alert_key(subscriber: Subscriber, story_id: int) -> str:
-    return f"alert:{subscriber.chat_id}:{subscriber.thread_id}:{story_id}"
 
 
 def release_time(subscriber: Subscriber, now: datetime) -> datetime:
@@ -55,14 +45,13 @@ def release_time(subscriber: Subscriber, now: datetime) -> datetime:
 
 
 def cap_notice(subscriber: Subscriber, window: AlertWindow, cap: int, now: datetime) -> NewDelivery:
-    start = (window.start or now).strftime("%Y%m%dT%H%M")
     text = (
         f"⏸ This chat has had {cap} alerts in the past hour, its limit. "
         "Further developments this hour will be in your next digest."
     )
     return NewDelivery(
         subscriber_id=subscriber.id,
-        key=f"notice:cap:{subscriber.chat_id}:{subscriber.thread_id}:{start}",
+        key=cap_notice_key(subscriber, window.start or now),
         kind="notice",
         text=text,
         not_before=release_time(subscriber, now),

@@ -15,13 +15,12 @@ from datetime import datetime
 from html import unescape
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.domain import Button, Claim, StoredMatch
+from bot.callback_data import Prefix, button_data, fits
+from bot.domain import POSSIBLY_RELATED, STANCE_LABELS, Button, Claim, StoredMatch
 
 TELEGRAM_LIMIT = 4096
-STANCE_WORDS = {"supports": "supports", "contradicts": "contradicts", "related": "bears on"}
 _TOKEN = re.compile(r"<[^>]*>|&#?\w+;|.", re.DOTALL)
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)")
-_CALLBACK_LIMIT = 64
 
 
 def escape(text: str) -> str:
@@ -59,8 +58,8 @@ def confidence_words(confidence: float) -> str:
 
 def stance_line(match: StoredMatch) -> str:
     if match.level == "digest":
-        return f"possibly related ({confidence_words(match.confidence)})"
-    return f"{STANCE_WORDS[match.stance]} ({confidence_words(match.confidence)})"
+        return f"{POSSIBLY_RELATED} ({confidence_words(match.confidence)})"
+    return f"{STANCE_LABELS[match.stance]} ({confidence_words(match.confidence)})"
 
 
 def why_line(match: StoredMatch) -> str:
@@ -111,15 +110,11 @@ def alert_buttons(claims: Sequence[Claim]) -> tuple[tuple[Button, ...], ...]:
     """Open / mute buttons for each claim of an alert (ids too long for callback data skipped)."""
     rows = []
     for claim in claims:
-        if len(f"claim:{claim.id}".encode()) > _CALLBACK_LIMIT:
+        opening, muting = button_data(Prefix.CLAIM, claim.id), button_data(Prefix.MUTE, claim.id)
+        if not (fits(opening) and fits(muting)):
             continue
         suffix = f" {claim.id}" if len(claims) > 1 else ""
-        rows.append(
-            (
-                ("Open claim" + suffix, f"claim:{claim.id}"),
-                ("Mute this claim" + suffix, f"mute:{claim.id}"),
-            )
-        )
+        rows.append((("Open claim" + suffix, opening), ("Mute this claim" + suffix, muting)))
     return tuple(rows)
 
 

@@ -34,9 +34,8 @@ from bot.errors import (
     RetryLater,
 )
 from bot.storage.db import Sessions
-from bot.storage.deliveries import (
+from bot.storage.outbox import (
     claim_due_deliveries,
-    deactivate_topic,
     hold_chat_deliveries,
     mark_dead,
     postpone_delivery,
@@ -261,7 +260,9 @@ class _Run:
             now = self.clock()
             reason = f"chat gone: {outcome.reason}"[:255]
             if outcome.topic_only:
-                await deactivate_topic(session, chat_id, message.thread_id, reason=reason, now=now)
+                await deactivate_subscriber(
+                    session, chat_id, reason=reason, now=now, thread_id=message.thread_id
+                )
                 await stop_chat_deliveries(
                     session, chat_id, reason=reason, thread_id=message.thread_id
                 )

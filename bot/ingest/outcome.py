@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain import Feed
+from bot.domain import Feed, FeedUpdate
 from bot.errors import FeedError
 from bot.ingest.fetch import FetchResult, StatusError
 from bot.ingest.parse import ParsedFeed
 from bot.ingest.schedule import failure_delay, next_check_at, retry_after_seconds, success_delay
-from bot.storage.feeds import FeedUpdate
 
 GONE = "gone: the server answered 410"
 MAX_ERROR_TEXT = 1000

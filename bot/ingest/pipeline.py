@@ -14,16 +14,15 @@ import httpx
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import Settings
-from bot.domain import Entry, Feed, FeedCheck, FeedPollResult, FeedSpec, PollReport
+from bot.domain import Entry, Feed, FeedCheck, FeedPollResult, FeedSpec, FeedUpdate, PollReport
 from bot.errors import FeedError, FetchError
 from bot.feeds_file import check_feed_url
 from bot.ingest.fetch import FetchLimits, FetchResult, fetch_feed
 from bot.ingest.outcome import failure_update, success_update
 from bot.ingest.parse import ParsedFeed, parse_feed
-from bot.storage.db import Sessions
+from bot.storage.db import Sessions, is_sqlite
 from bot.storage.entries import store_entries
 from bot.storage.feeds import (
-    FeedUpdate,
     add_feed,
     claim_due_feeds,
     find_feed,
@@ -164,9 +163,7 @@ def _host(url: str) -> str:
 def _write_gate(sessions: Sessions) -> asyncio.Semaphore:
     """SQLite has one writer at a time, so writes queue here instead of on its busy lock;
     PostgreSQL takes several at once (within the connection pool)."""
-    bind = sessions.kw.get("bind")
-    sqlite = bind is None or bind.dialect.name == "sqlite"
-    return asyncio.Semaphore(1 if sqlite else WRITERS)
+    return asyncio.Semaphore(1 if is_sqlite(sessions) else WRITERS)
 
 
 async def poll_feed(

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.domain import Match, Stance
+from bot.domain import STANCES, Match, Stance
 from bot.match.features import ItemText
 from bot.match.language import is_english
 from bot.match.service import Matcher
-
-STANCES: tuple[Stance, ...] = ("supports", "contradicts", "related")
 
 
 @dataclass(frozen=True, slots=True)

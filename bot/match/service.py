@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -14,7 +13,7 @@ from bot.config import Settings
 from bot.domain import Claim, Entry, Evidence, Match, StoredMatch
 from bot.match.cluster import place_entries
 from bot.match.embed import Embedder, MiniLMEmbedder, ModelUnavailableError
-from bot.match.features import ClaimSpace, Features, ItemText, Semantic, Surface
+from bot.match.features import ClaimSpace, ItemText, Semantic, Surface
 from bot.match.score import (
     HYBRID,
     HYBRID_THRESHOLDS,
@@ -41,14 +40,6 @@ from bot.storage.stories import (
 )
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class ScoredPair:
-    """A match with the signals behind it (for evaluation and tuning)."""
-
-    match: Match
-    features: Features
 
 
 class Matcher:
@@ -79,20 +70,14 @@ class Matcher:
 
         CPU-bound (the model runs here): async callers use asyncio.to_thread.
         """
-        return [[p.match for p in row] for row in self.score_pairs(items)]
-
-    def score_pairs(
-        self, items: Sequence[ItemText], *, keep_all: bool = False
-    ) -> list[list[ScoredPair]]:
-        """Like score_items, with the features; `keep_all` keeps pairs below the digest level."""
         surfaces = [self.space.surface(item) for item in items]
         # A claim stays a candidate if a perfect semantic score could lift it to digest level;
         # items with no candidate never reach the model.
         ceilings = [self._scores(s, None) if s.english else None for s in surfaces]
         wanted = [
             n
-            for n, (s, ceiling) in enumerate(zip(surfaces, ceilings, strict=True))
-            if ceiling is not None and (keep_all or bool((ceiling >= self.thresholds.digest).any()))
+            for n, ceiling in enumerate(ceilings)
+            if ceiling is not None and bool((ceiling >= self.thresholds.digest).any())
         ]
         semantic: list[Semantic | None] = [None] * len(items)
         for n, reading in zip(wanted, self.space.semantic([items[n] for n in wanted]), strict=True):
@@ -105,14 +90,10 @@ class Matcher:
                 scores = np.zeros(len(self.claims))  # no claim within reach: not embedded
             else:
                 scores = self._scores(surface, reading)
-            chosen = (
-                range(len(self.claims))
-                if keep_all
-                else np.flatnonzero(scores >= self.thresholds.digest).tolist()
-            )
-            pairs = [self._pair(item, c, float(scores[c]), surface, reading) for c in chosen]
-            pairs.sort(key=lambda p: -p.match.score)
-            result.append(pairs)
+            chosen = np.flatnonzero(scores >= self.thresholds.digest).tolist()
+            matches = [self._match(item, c, float(scores[c]), surface, reading) for c in chosen]
+            matches.sort(key=lambda m: -m.score)
+            result.append(matches)
         return result
 
     def _scores(self, surface: Surface, reading: Semantic | None) -> Floats:
@@ -127,9 +108,9 @@ class Matcher:
             vetoed=surface.vetoed,
         )
 
-    def _pair(
+    def _match(
         self, item: ItemText, c: int, score: float, surface: Surface, reading: Semantic | None
-    ) -> ScoredPair:
+    ) -> Match:
         features = self.space.features(item, c, surface, reading)
         level = level_of(score, self.thresholds)
         call = decide_stance(features)
@@ -140,10 +121,7 @@ class Matcher:
             lexical=round(features.lexical, 3),
             semantic=round(features.semantic, 3),
         )
-        match = Match(
-            self.claims[c].id, score, level or "digest", call.stance, call.confidence, why
-        )
-        return ScoredPair(match, features)
+        return Match(self.claims[c].id, score, level or "digest", call.stance, call.confidence, why)
 
 
 async def load_matcher(settings: Settings, claims: Sequence[Claim]) -> Matcher:

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import Claim, Tally
+from bot.domain import Claim, ClaimSyncReport, Tally
 from bot.storage.models import ClaimRow, ClaimVersionRow, MatchRow
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimSyncReport:
-    """What a sync changed, by claim id."""
-
-    added: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()
-    retired: tuple[str, ...] = ()
-    revived: tuple[str, ...] = ()
-    unchanged: int = 0
 
 
 class ClaimExistsError(ValueError):

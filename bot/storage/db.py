@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import CursorResult, Result, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -17,8 +17,18 @@ from sqlalchemy.ext.asyncio import (
 Sessions = async_sessionmaker[AsyncSession]
 
 
-def is_sqlite(url: str) -> bool:
-    return make_url(url).get_backend_name() == "sqlite"
+def is_sqlite(where: str | AsyncEngine | AsyncSession | Sessions) -> bool:
+    """Which database this is: SQLite (one writer, no SKIP LOCKED) or else PostgreSQL, from a
+    URL, an engine, a session or a session factory. A factory bound to nothing counts as
+    SQLite, the cautious answer."""
+    if isinstance(where, str):
+        return make_url(where).get_backend_name() == "sqlite"
+    if isinstance(where, AsyncSession):
+        return where.get_bind().dialect.name == "sqlite"
+    if isinstance(where, AsyncEngine):
+        return where.dialect.name == "sqlite"
+    bind = where.kw.get("bind")
+    return bind is None or bind.dialect.name == "sqlite"
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -44,8 +54,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def dialect_insert(session: AsyncSession) -> Any:
     """The backend's INSERT construct, which has `on_conflict_do_nothing` on both."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return sqlite.insert if is_sqlite(session) else postgresql.insert
 
 
 def create_sessions(engine: AsyncEngine) -> Sessions:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE changed."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)

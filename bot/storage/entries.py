@@ -110,3 +110,17 @@ async def list_entries(session: AsyncSession, *, feed_id: int, limit: int = 100)
         .limit(limit)
     )
     return [to_entry(row, name) for row, name in (await session.execute(query)).all()]
+
+
+async def story_texts(session: AsyncSession, story_ids: Sequence[int]) -> dict[int, str]:
+    """Titles and summaries of every entry in each story, for filter words."""
+    texts: dict[int, list[str]] = {}
+    if story_ids:
+        rows = await session.execute(
+            select(EntryRow.story_id, EntryRow.title, EntryRow.summary).where(
+                EntryRow.story_id.in_(list(story_ids))
+            )
+        )
+        for story_id, title, summary in rows:
+            texts.setdefault(story_id, []).extend((title, summary))
+    return {story_id: "\n".join(parts) for story_id, parts in texts.items()}

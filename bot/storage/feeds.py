@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -11,7 +10,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import Feed, FeedHealth, FeedSpec, FeedSyncReport
+from bot.domain import Feed, FeedHealth, FeedSpec, FeedSyncReport, FeedUpdate
+from bot.storage.db import is_sqlite
 from bot.storage.models import FeedRow
 
 REMOVED_FROM_FILE = "removed from feeds.yaml"
@@ -19,23 +19,6 @@ DISABLED_IN_FILE = "disabled in feeds.yaml"
 REMOVED_BY_OPERATOR = "removed by an operator"
 # Reasons the file itself caused; a later sync may undo them, nothing else does.
 FILE_REASONS = frozenset({REMOVED_FROM_FILE, DISABLED_IN_FILE})
-
-
-@dataclass(frozen=True, slots=True)
-class FeedUpdate:
-    """The state a poll leaves on a feed's row (decided in `bot.ingest.outcome`)."""
-
-    next_check_at: datetime
-    last_checked_at: datetime
-    error_count: int
-    last_error: str | None
-    last_status: int | None
-    last_success_at: datetime | None
-    etag: str | None
-    last_modified: str | None
-    url: str | None = None  # set after a permanent redirect
-    disable_reason: str | None = None  # set when the feed is gone for good
-    first_poll_done: bool = False
 
 
 def host_of(url: str) -> str:
@@ -227,7 +210,7 @@ async def claim_due_feeds(
         .order_by(*order)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if not is_sqlite(session):
         query = query.with_for_update(skip_locked=True, of=FeedRow)
     chosen = list((await session.scalars(query)).all())
     feeds = [to_feed(row) for row in chosen]

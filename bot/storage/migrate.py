@@ -7,7 +7,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Connection
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,9 +27,3 @@ def upgrade_database(url: str, revision: str = "head") -> None:
 
 async def upgrade_database_async(url: str, revision: str = "head") -> None:
     await asyncio.to_thread(upgrade_database, url, revision)
-
-
-def upgrade_connection(connection: Connection, url: str, revision: str = "head") -> None:
-    config = alembic_config(url)
-    config.attributes["connection"] = connection
-    command.upgrade(config, revision)

@@ -24,6 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.domain import DEFAULT_SCHEDULE, DEFAULT_TIMEZONE
+
 # Named constraints keep SQLite batch migrations and PostgreSQL in step.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -170,7 +172,7 @@ class MatchRow(Base):
     claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(Float)
     level: Mapped[str] = mapped_column(String(8))  # alert | digest
-    stance: Mapped[str] = mapped_column(String(12))  # supports | contradicts | related
+    stance: Mapped[str] = mapped_column(String(12))  # a domain.Stance
     confidence: Mapped[float] = mapped_column(Float)
     why: Mapped[dict[str, Any]] = mapped_column(default=dict)
     claim_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -196,8 +198,8 @@ class SubscriberRow(Base):
     deactivated_reason: Mapped[str | None] = mapped_column(String(255))
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     mode: Mapped[str] = mapped_column(String(8), default="instant")
-    schedule: Mapped[str] = mapped_column(String(32), default="daily 08:00")
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    schedule: Mapped[str] = mapped_column(String(32), default=DEFAULT_SCHEDULE)
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
     quiet_start: Mapped[str | None] = mapped_column(String(5))
     quiet_end: Mapped[str | None] = mapped_column(String(5))
     empty_digest_line: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -245,7 +247,7 @@ class DeliveryRow(Base):
     __table_args__ = (Index("ix_deliveries_status_not_before", "status", "not_before"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # "alert:{chat}:{thread}:{story}", "digest:{chat}:{thread}:{period}", "notice:…"
+    # Built by bot.deliver.keys: one per message that may go out at most once.
     key: Mapped[str] = mapped_column(String(255), unique=True)
     subscriber_id: Mapped[int] = mapped_column(
         ForeignKey("subscribers.id", ondelete="CASCADE"), index=True

@@ -80,17 +80,6 @@ async def mark_entries_matched(
         )
 
 
-async def story_entries(session: AsyncSession, story_id: int) -> list[Entry]:
-    """Every entry of a story, first seen first, with its feed's name."""
-    rows = await session.execute(
-        select(EntryRow, FeedRow.name, FeedRow.url)
-        .join(FeedRow, FeedRow.id == EntryRow.feed_id)
-        .where(EntryRow.story_id == story_id)
-        .order_by(EntryRow.first_seen_at, EntryRow.id)
-    )
-    return [to_entry(row, name or url) for row, name, url in rows]
-
-
 async def story_is_backlog(session: AsyncSession, story_id: int, *, default: bool) -> bool:
     """A story is backlog when its first entry was; `default` if it has no entry yet."""
     value = await session.scalar(

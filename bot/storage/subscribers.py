@@ -1,56 +1,29 @@
-"""Subscribers (a chat, or one forum topic of it), their subscriptions, filters and settings.
+"""Subscribers: a chat, or one forum topic of it, with its settings and delivery state.
 
 Setters take the subscriber's id, change one thing and return the updated `Subscriber`;
-callers commit. Filter words are stored case-folded with single spaces, so matching them is a
-plain substring test.
+callers commit. What a chat follows and filters out is `bot.storage.subscriptions`.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import CursorResult, Result, delete, func, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import Subscriber, Subscription, SubscriptionKind
-from bot.storage.models import FilterRow, SubscriberRow, SubscriptionRow
-
-FOLLOW_KINDS: tuple[SubscriptionKind, ...] = ("all", "theme", "claim")
-# What one chat may keep, so a stranger cannot grow our tables or a /mysubs answer without end.
-MAX_SUBSCRIPTIONS = 200  # follows and mutes together
-MAX_FILTERS = 50
-MAX_FILTER_LENGTH = 64  # characters after case-folding; fits the column (100) and one message
-# Characters a stored word may not carry: C0/C1 controls and lone surrogates (PostgreSQL refuses
-# NUL and the drivers refuse surrogates), and the bidirectional overrides that disguise text.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-class LimitError(ValueError):
-    """A chat asked to keep more (or longer) than it may; the message is one sentence to show."""
-
-
-def normalize_filter(word: str) -> str:
-    return " ".join(word.casefold().split())
-
-
-def is_plain(text: str) -> bool:
-    """True when `text` has no control characters, lone surrogates or bidirectional overrides."""
-    return not any(c in _BIDI_CONTROLS or unicodedata.category(c) in ("Cc", "Cs") for c in text)
-
-
-def check_filter(word: str) -> str:
-    """The stored form of a filter word; LimitError when it is empty, too long or not plain text."""
-    normalized = normalize_filter(word)
-    if not normalized or not is_plain(normalized):
-        raise LimitError("A filter must be a word or phrase of ordinary characters.")
-    if len(normalized) > MAX_FILTER_LENGTH:
-        raise LimitError(f"A filter can be at most {MAX_FILTER_LENGTH} characters long.")
-    return normalized
+from bot.domain import DEFAULT_SCHEDULE, DEFAULT_TIMEZONE, AlertWindow, Subscriber
+from bot.storage.db import rowcount
+from bot.storage.models import SubscriberRow
+from bot.storage.subscriptions import (
+    LimitError,
+    add_filter,
+    add_subscription,
+    filters_of,
+    subscriptions_of,
+)
 
 
 async def get_or_create_subscriber(
@@ -74,8 +47,8 @@ async def get_or_create_subscriber(
             active=True,
             paused=False,
             mode="instant",
-            schedule="daily 08:00",
-            timezone="UTC",
+            schedule=DEFAULT_SCHEDULE,
+            timezone=DEFAULT_TIMEZONE,
             empty_digest_line=False,
             alerts_in_window=0,
             cap_notice_sent=False,
@@ -129,15 +102,24 @@ async def count_subscribers(session: AsyncSession) -> int:
 
 
 async def deactivate_subscriber(
-    session: AsyncSession, chat_id: int, *, reason: str, now: datetime
+    session: AsyncSession,
+    chat_id: int,
+    *,
+    reason: str,
+    now: datetime,
+    thread_id: int | None = None,
 ) -> int:
-    """Stop sending to every topic of the chat (blocked, kicked, gone); returns rows changed."""
+    """Stop sending to every topic of the chat (blocked, kicked, gone); returns rows changed.
+
+    With `thread_id`, only that topic (a deleted forum topic): the chat's other topics keep going.
+    """
+    query = update(SubscriberRow).where(SubscriberRow.chat_id == chat_id, SubscriberRow.active)
+    if thread_id is not None:
+        query = query.where(SubscriberRow.thread_id == thread_id)
     result = await session.execute(
-        update(SubscriberRow)
-        .where(SubscriberRow.chat_id == chat_id, SubscriberRow.active)
-        .values(active=False, deactivated_reason=reason[:255], updated_at=now)
+        query.values(active=False, deactivated_reason=reason[:255], updated_at=now)
     )
-    return _rowcount(result)
+    return rowcount(result)
 
 
 async def migrate_chat(
@@ -159,10 +141,10 @@ async def migrate_chat(
             old.updated_at = now
             continue
         # Past the limits the merged chat keeps what it had; the rest of the old row goes.
-        for sub in await _subscriptions(session, [old.id]):
+        for sub in (await subscriptions_of(session, [old.id])).get(old.id, []):
             with suppress(LimitError):
-                await _add_subscription(session, existing.id, sub.kind, sub.target, now=now)
-        for word in (await _filters(session, [old.id])).get(old.id, []):
+                await add_subscription(session, existing.id, sub.kind, sub.target, now=now)
+        for word in (await filters_of(session, [old.id])).get(old.id, []):
             with suppress(LimitError):
                 await add_filter(session, existing.id, word, now=now)
         await session.execute(delete(SubscriberRow).where(SubscriberRow.id == old.id))
@@ -232,84 +214,75 @@ async def set_paused(
     return await _set(session, subscriber_id, now, paused=paused)
 
 
-# --- subscriptions and filters ---------------------------------------------------------------
+# --- delivery state: the alert cap's window and digest times ------------------------------------
 
 
-async def add_subscription(
+async def alert_windows(
+    session: AsyncSession, subscriber_ids: Sequence[int]
+) -> dict[int, AlertWindow]:
+    if not subscriber_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            SubscriberRow.id,
+            SubscriberRow.alert_window_start,
+            SubscriberRow.alerts_in_window,
+            SubscriberRow.cap_notice_sent,
+        ).where(SubscriberRow.id.in_(list(subscriber_ids)))
+    )
+    return {i: AlertWindow(start, sent or 0, bool(notice)) for i, start, sent, notice in rows}
+
+
+async def save_alert_windows(session: AsyncSession, windows: Mapping[int, AlertWindow]) -> None:
+    """Store the cap windows of many chats in one statement."""
+    if not windows:
+        return
+    table = cast(Table, SubscriberRow.__table__)
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("target_id"))
+        .values(
+            alert_window_start=bindparam("start"),
+            alerts_in_window=bindparam("sent"),
+            cap_notice_sent=bindparam("notice"),
+        ),
+        [
+            {"target_id": i, "start": w.start, "sent": w.sent, "notice": w.notice_sent}
+            for i, w in windows.items()
+        ],
+    )
+
+
+async def due_digest_subscriber_ids(session: AsyncSession, *, now: datetime) -> list[int]:
+    """Active chats whose digest is due, or whose digest time was never computed."""
+    rows = await session.scalars(
+        select(SubscriberRow.id)
+        .where(
+            SubscriberRow.active.is_(True),
+            or_(
+                SubscriberRow.next_digest_at <= now,
+                and_(SubscriberRow.next_digest_at.is_(None), SubscriberRow.schedule != "off"),
+            ),
+        )
+        .order_by(SubscriberRow.id)
+    )
+    return list(rows.all())
+
+
+async def set_digest_times(
     session: AsyncSession,
     subscriber_id: int,
-    kind: SubscriptionKind,
-    target: str = "",
     *,
+    next_at: datetime | None,
+    last_at: datetime | None,
     now: datetime,
-) -> bool:
-    """Subscribe (or, for kind "mute", mute a claim id); False if it was already there.
-
-    LimitError when the chat already keeps MAX_SUBSCRIPTIONS. That the theme or claim exists is
-    the caller's check (subscriptions.py in the Telegram layer), as storage does not read claims.
-    """
-    return await _add_subscription(session, subscriber_id, kind, target, now=now)
-
-
-async def remove_subscription(
-    session: AsyncSession, subscriber_id: int, kind: SubscriptionKind, target: str = ""
-) -> bool:
-    result = await session.execute(
-        delete(SubscriptionRow).where(
-            SubscriptionRow.subscriber_id == subscriber_id,
-            SubscriptionRow.kind == kind,
-            SubscriptionRow.target == target,
-        )
+) -> None:
+    """Record when the chat's next digest is due and up to when the last one covered."""
+    await session.execute(
+        update(SubscriberRow)
+        .where(SubscriberRow.id == subscriber_id)
+        .values(next_digest_at=next_at, last_digest_at=last_at, updated_at=now)
     )
-    return _rowcount(result) > 0
-
-
-async def clear_subscriptions(
-    session: AsyncSession,
-    subscriber_id: int,
-    kinds: Sequence[SubscriptionKind] = FOLLOW_KINDS,
-) -> int:
-    """Remove every subscription of these kinds (by default all but mutes); returns how many."""
-    result = await session.execute(
-        delete(SubscriptionRow).where(
-            SubscriptionRow.subscriber_id == subscriber_id, SubscriptionRow.kind.in_(kinds)
-        )
-    )
-    return _rowcount(result)
-
-
-async def add_filter(
-    session: AsyncSession, subscriber_id: int, word: str, *, now: datetime
-) -> bool:
-    """Mute developments containing `word`; False if it was already a filter.
-
-    LimitError when the word is not plain text or too long, or the chat has MAX_FILTERS already.
-    """
-    word = check_filter(word)
-    exists = await session.scalar(
-        select(FilterRow.id).where(FilterRow.subscriber_id == subscriber_id, FilterRow.word == word)
-    )
-    if exists is not None:
-        return False
-    if await _count(session, FilterRow, subscriber_id) >= MAX_FILTERS:
-        raise LimitError(f"This chat has {MAX_FILTERS} filters, the most it can keep.")
-    session.add(FilterRow(subscriber_id=subscriber_id, word=word, created_at=now))
-    await session.flush()
-    return True
-
-
-async def remove_filter(session: AsyncSession, subscriber_id: int, word: str) -> bool:
-    word = normalize_filter(word)
-    if not is_plain(word):
-        return False  # never stored, and PostgreSQL refuses NUL even in a comparison
-    result = await session.execute(
-        delete(FilterRow).where(FilterRow.subscriber_id == subscriber_id, FilterRow.word == word)
-    )
-    return _rowcount(result) > 0
-
-
-def _rowcount(result: Result[Any]) -> int:
-    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 # --- rows to domain objects --------------------------------------------------------------------
@@ -337,70 +310,10 @@ async def _set(
     return (await _load(session, [row]))[0]
 
 
-async def _add_subscription(
-    session: AsyncSession, subscriber_id: int, kind: str, target: str, *, now: datetime
-) -> bool:
-    exists = await session.scalar(
-        select(SubscriptionRow.id).where(
-            SubscriptionRow.subscriber_id == subscriber_id,
-            SubscriptionRow.kind == kind,
-            SubscriptionRow.target == target,
-        )
-    )
-    if exists is not None:
-        return False
-    if await _count(session, SubscriptionRow, subscriber_id) >= MAX_SUBSCRIPTIONS:
-        raise LimitError(
-            f"This chat follows or mutes {MAX_SUBSCRIPTIONS} things, the most it can keep."
-        )
-    session.add(
-        SubscriptionRow(subscriber_id=subscriber_id, kind=kind, target=target, created_at=now)
-    )
-    await session.flush()
-    return True
-
-
-async def _count(
-    session: AsyncSession, table: type[SubscriptionRow] | type[FilterRow], subscriber_id: int
-) -> int:
-    count = await session.scalar(
-        select(func.count()).select_from(table).where(table.subscriber_id == subscriber_id)
-    )
-    return int(count or 0)
-
-
-async def _subscriptions(session: AsyncSession, ids: Iterable[int]) -> list[SubscriptionRow]:
-    return list(
-        (
-            await session.scalars(
-                select(SubscriptionRow)
-                .where(SubscriptionRow.subscriber_id.in_(list(ids)))
-                .order_by(SubscriptionRow.kind, SubscriptionRow.target)
-            )
-        ).all()
-    )
-
-
-async def _filters(session: AsyncSession, ids: Iterable[int]) -> dict[int, list[str]]:
-    rows = await session.execute(
-        select(FilterRow.subscriber_id, FilterRow.word)
-        .where(FilterRow.subscriber_id.in_(list(ids)))
-        .order_by(FilterRow.word)
-    )
-    words: dict[int, list[str]] = defaultdict(list)
-    for subscriber_id, word in rows:
-        words[subscriber_id].append(word)
-    return words
-
-
 async def _load(session: AsyncSession, rows: Sequence[SubscriberRow]) -> list[Subscriber]:
     ids = [row.id for row in rows]
-    subs: dict[int, list[Subscription]] = defaultdict(list)
-    for sub in await _subscriptions(session, ids):
-        subs[sub.subscriber_id].append(
-            Subscription(kind=cast(SubscriptionKind, sub.kind), target=sub.target)
-        )
-    words = await _filters(session, ids)
+    subs = await subscriptions_of(session, ids)
+    words = await filters_of(session, ids)
     return [
         Subscriber(
             id=row.id,
@@ -418,7 +331,7 @@ async def _load(session: AsyncSession, rows: Sequence[SubscriberRow]) -> list[Su
             next_digest_at=row.next_digest_at,
             last_digest_at=row.last_digest_at,
             empty_digest_line=row.empty_digest_line,
-            subscriptions=tuple(subs[row.id]),
+            subscriptions=tuple(subs.get(row.id, [])),
             filters=tuple(words.get(row.id, [])),
         )
         for row in rows

@@ -17,11 +17,12 @@ from bot.domain import Feed, FeedSpec
 from bot.errors import FeedError
 from bot.feeds_file import check_feed_url
 from bot.ingest.pipeline import add_feed_checked
-from bot.storage.deliveries import delivery_counts
 from bot.storage.entries import count_entries
 from bot.storage.feeds import feed_health_counts, list_feeds, remove_feed
+from bot.storage.outbox import delivery_counts
 from bot.storage.state import get_state
-from bot.storage.subscribers import count_subscribers, is_plain
+from bot.storage.subscribers import count_subscribers
+from bot.storage.subscriptions import is_plain
 from bot.telegram.arguments import MAX_NAME, ArgumentError, plain_name, shown
 from bot.telegram.catalog import usage
 from bot.telegram.chat import Callbacks, Ctx, reply

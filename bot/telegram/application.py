@@ -106,13 +106,6 @@ async def register_commands(bot: ExtBot[Any], settings: Settings) -> None:
             log.info("admin command menu not set for %s: %s", admin, err.message)
 
 
-def listen_address(listen: str) -> tuple[str, int]:
-    host, _, port = listen.rpartition(":")
-    if not (port.isascii() and port.isdigit()) or int(port) > 65535:
-        raise ValueError(f"CLAIMWATCH_WEBHOOK_LISTEN must be HOST:PORT, not {listen!r}")
-    return host or "0.0.0.0", int(port)
-
-
 async def start_bot(
     app: BotApp, settings: Settings, *, poll_timeout: int = 30, poll_interval: float = 0.0
 ) -> None:
@@ -138,21 +131,21 @@ async def start_bot(
     if updater is None:
         raise RuntimeError("the application was built without an updater")
     if settings.webhook_url:
-        host, port = listen_address(settings.webhook_listen)
+        listen = settings.webhook_listen  # checked at start-up, like every setting
         secret = (
             settings.webhook_secret.get_secret_value()
             if settings.webhook_secret
             else secrets.token_urlsafe(32)
         )
         await updater.start_webhook(
-            listen=host,
-            port=port,
+            listen=listen.host,
+            port=listen.port,
             url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
             webhook_url=settings.webhook_url,
             secret_token=secret,
             allowed_updates=Update.ALL_TYPES,
         )
-        log.info("Telegram webhook listening on %s:%d", host, port)
+        log.info("Telegram webhook listening on %s", listen)
     else:
         await updater.start_polling(
             timeout=poll_timeout, poll_interval=poll_interval, allowed_updates=Update.ALL_TYPES

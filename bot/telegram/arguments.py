@@ -7,7 +7,7 @@ however long or strange the input.
 
 from __future__ import annotations
 
-from bot.storage.subscribers import is_plain
+from bot.storage.subscriptions import is_plain
 
 SHOWN = 40  # characters of the user's own text quoted back in an answer
 MAX_NAME = 80  # a claim id or theme (the claims table's columns)

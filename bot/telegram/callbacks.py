@@ -1,5 +1,5 @@
 """Inline buttons: one handler that reads the callback data's prefix and calls the same actions
-the commands use (see keyboards.py for the data forms).
+the commands use (bot.callback_data defines the data forms).
 
 The prefix picks both the action and, from catalog.BUTTONS, who may press it. Callback data is
 input like any other: a press naming a claim or theme that does not exist changes nothing."""
@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
+from bot.callback_data import (
+    STOP_CANCEL,
+    STOP_CONFIRM,
+    Prefix,
+    parse_data,
+    parse_subscription,
+    subscription_data,
+)
 from bot.deliver.render import html_to_plain
-from bot.domain import Subscription, SubscriptionKind
+from bot.domain import Subscription
 from bot.storage.claims import get_claim, list_themes
 from bot.storage.subscribers import get_subscriber
 from bot.telegram.arguments import plain_name
@@ -22,7 +30,7 @@ from bot.telegram.chat import AnyHandler, ChatKey, Ctx, chat_key
 from bot.telegram.claims import show_claim, show_theme
 from bot.telegram.context import BotContext
 from bot.telegram.gate import may_use, refusal
-from bot.telegram.keyboards import fits
+from bot.telegram.keyboards import subscription_button, subscription_label
 from bot.telegram.leaving import STOPPED, delete_chat
 from bot.telegram.permissions import ChatAdmins
 from bot.telegram.subscriptions import change_subscription, mute_claim
@@ -30,22 +38,15 @@ from bot.telegram.subscriptions import change_subscription, mute_claim
 log = logging.getLogger(__name__)
 STALE = "This button no longer does anything; try /help."
 NOTHING_THERE = "That claim or theme does not exist (any more); /themes lists them."
-KINDS: dict[str, SubscriptionKind] = {"all": "all", "theme": "theme", "claim": "claim"}
 
 
-def parse_target(payload: str) -> Subscription | None:
-    """ "all", "theme:NAME" or "claim:ID" → Subscription; None for anything else."""
-    kind, _, target = payload.partition(":")
-    if kind not in KINDS or (kind == "all") != (target == ""):
-        return None
-    return Subscription(KINDS[kind], target)
-
-
-def flipped(markup: InlineKeyboardMarkup | None, data: str) -> InlineKeyboardMarkup | None:
+def flipped(
+    markup: InlineKeyboardMarkup | None, added: bool, target: Subscription
+) -> InlineKeyboardMarkup | None:
     """The keyboard with the pressed sub/unsub button turned into its opposite."""
     if markup is None:
         return None
-    action, _, payload = data.partition(":")
+    data = subscription_data(Prefix.SUBSCRIBE if added else Prefix.UNSUBSCRIBE, target)
     rows = []
     for row in markup.inline_keyboard:
         new_row = []
@@ -55,22 +56,20 @@ def flipped(markup: InlineKeyboardMarkup | None, data: str) -> InlineKeyboardMar
                 continue
             if button.text.startswith("✕"):
                 continue  # a /unsubscribe list drops what was removed
-            label = button.text.removeprefix("+ ").removeprefix("✓ ").removesuffix(" — unsubscribe")
-            opposite = f"{'unsub' if action == 'sub' else 'sub'}:{payload}"
-            text = f"✓ {label} — unsubscribe" if action == "sub" else f"+ {label}"
-            if fits(opposite):
-                new_row.append(InlineKeyboardButton(text, callback_data=opposite))
+            label = subscription_label(button.text)
+            if opposite := subscription_button(label, target, following=added):
+                new_row.append(opposite)
         if new_row:
             rows.append(new_row)
     return InlineKeyboardMarkup(rows)
 
 
-async def refresh_keyboard(query: CallbackQuery, data: str) -> None:
+async def refresh_keyboard(query: CallbackQuery, added: bool, target: Subscription) -> None:
     message = query.message
     if message is None or not hasattr(message, "reply_markup"):
         return
     try:
-        await query.edit_message_reply_markup(flipped(message.reply_markup, data))
+        await query.edit_message_reply_markup(flipped(message.reply_markup, added, target))
     except BadRequest as err:  # the message is too old to edit, or unchanged
         log.info("could not refresh a keyboard: %s", err)
 
@@ -98,43 +97,44 @@ def callback_handler(ctx: BotContext, admins: ChatAdmins) -> AnyHandler:
         query = update.callback_query
         if query is None:
             return
-        data = query.data or ""
         # One parse decides both what the press does and who may do it.
-        prefix, _, payload = data.partition(":")
-        access = BUTTONS.get(prefix)
-        if access is None:
+        parsed = parse_data(query.data or "")
+        access = BUTTONS.get(parsed[0]) if parsed else None
+        if parsed is None or access is None:
             await query.answer(STALE)
             return
+        prefix, payload = parsed
         if not await may_use(access, update, context.bot, admins, ctx.settings, now=ctx.clock()):
             await query.answer(refusal(access, prefix), show_alert=True)
             return
         key = chat_key(update)
         # The answer comes last: everything the press changes is done when the spinner stops.
         toast: str | None = STALE
-        if prefix in ("sub", "unsub") and (target := parse_target(payload)):
-            if await known_target(ctx, key, target, add=prefix == "sub"):
-                toast = html_to_plain(
-                    await change_subscription(ctx, key, target, add=prefix == "sub")
-                )
-                await refresh_keyboard(query, data)
+        add = prefix == Prefix.SUBSCRIBE
+        if prefix in (Prefix.SUBSCRIBE, Prefix.UNSUBSCRIBE) and (
+            target := parse_subscription(payload)
+        ):
+            if await known_target(ctx, key, target, add=add):
+                toast = html_to_plain(await change_subscription(ctx, key, target, add=add))
+                await refresh_keyboard(query, add, target)
             else:
                 toast = NOTHING_THERE
-        elif prefix == "theme" and payload:
+        elif prefix == Prefix.THEME and payload:
             await show_theme(ctx, update, key, payload)
             toast = None
-        elif prefix == "claim" and payload:
+        elif prefix == Prefix.CLAIM and payload:
             await show_claim(ctx, update, key, payload)
             toast = None
-        elif prefix == "mute" and payload:
+        elif prefix == Prefix.MUTE and payload:
             if await known_target(ctx, key, Subscription("mute", payload), add=True):
                 toast = html_to_plain(await mute_claim(ctx, key, payload))
             else:
                 toast = NOTHING_THERE
-        elif data == "stop:confirm":
+        elif prefix == Prefix.STOP and payload == STOP_CONFIRM:
             await delete_chat(ctx, key)
             await query.edit_message_text(STOPPED)
             toast = None
-        elif data == "stop:cancel":
+        elif prefix == Prefix.STOP and payload == STOP_CANCEL:
             await query.edit_message_text("Nothing was deleted.")
             toast = None
         await query.answer(toast)

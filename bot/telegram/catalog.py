@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.callback_data import Prefix
+
 Access = Literal["anyone", "chat_admin", "operator"]
 
 
@@ -55,15 +57,15 @@ COMMANDS: tuple[Command, ...] = (
 
 BY_NAME = {command.name: command for command in COMMANDS}
 
-# Every inline button by the prefix of its callback data (see keyboards.py), and who may press
-# it. A prefix not listed here does nothing.
-BUTTONS: dict[str, Access] = {
-    "sub": "chat_admin",
-    "unsub": "chat_admin",
-    "mute": "chat_admin",
-    "stop": "chat_admin",
-    "theme": "anyone",
-    "claim": "anyone",
+# Every inline button by the prefix of its callback data (see bot.callback_data), and who may
+# press it. A prefix not listed here does nothing.
+BUTTONS: dict[Prefix, Access] = {
+    Prefix.SUBSCRIBE: "chat_admin",
+    Prefix.UNSUBSCRIBE: "chat_admin",
+    Prefix.MUTE: "chat_admin",
+    Prefix.STOP: "chat_admin",
+    Prefix.THEME: "anyone",
+    Prefix.CLAIM: "anyone",
 }
 
 

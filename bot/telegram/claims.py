@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from telegram import Update
 
 from bot.deliver.render import escape, format_time, link
-from bot.domain import Claim, StoredMatch, Subscriber, Tally
+from bot.domain import DEFAULT_TIMEZONE, STANCE_LABELS, Claim, StoredMatch, Subscriber, Tally
 from bot.storage.claims import claim_tallies, get_claim, list_claims
 from bot.storage.matches import latest_matches
 from bot.storage.subscribers import get_subscriber
@@ -17,7 +17,6 @@ from bot.telegram.chat import Callbacks, ChatKey, Ctx, chat_key, reply
 from bot.telegram.context import BotContext
 from bot.telegram.keyboards import claim_keyboard, claims_keyboard
 
-STANCE_WORDS = {"supports": "supports", "contradicts": "contradicts", "related": "related"}
 LATEST = 5
 
 
@@ -55,7 +54,7 @@ def render_claim(
         lines.append("\n<b>Latest developments</b>")
         for match in matches:
             lines.append(
-                f"• {link(match.link, match.title)} — {STANCE_WORDS[match.stance]} "
+                f"• {link(match.link, match.title)} — {STANCE_LABELS[match.stance]} "
                 f"({format_time(match.published_at, timezone)})"
             )
     else:
@@ -97,7 +96,7 @@ async def show_claim(ctx: BotContext, update: Update, key: ChatKey, claim_id: st
         subscriber: Subscriber | None = await get_subscriber(
             session, chat_id=key.chat_id, thread_id=key.thread_id
         )
-    timezone = subscriber.timezone if subscriber else "UTC"
+    timezone = subscriber.timezone if subscriber else DEFAULT_TIMEZONE
     text = render_claim(claim, tallies.get(claim.id), matches, timezone)
     await reply(update, text, claim_keyboard(claim, subscriber))
 

@@ -1,6 +1,5 @@
-"""Inline keyboards. Callback data is "prefix:payload" and at most 64 bytes, as Telegram allows:
-sub:all, sub:theme:NAME, sub:claim:ID, unsub:… (same forms), theme:NAME (list a theme's claims),
-claim:ID (open a claim), mute:ID (mute a claim), stop:confirm, stop:cancel."""
+"""Inline keyboards; their callback data is built by bot.callback_data, which defines its forms.
+A button whose data would not fit Telegram's limit is left out."""
 
 from __future__ import annotations
 
@@ -8,13 +7,15 @@ from collections.abc import Iterable, Mapping
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.callback_data import (
+    STOP_CANCEL,
+    STOP_CONFIRM,
+    Prefix,
+    button_data,
+    fits,
+    subscription_data,
+)
 from bot.domain import Claim, Subscriber, Subscription, SubscriptionKind
-
-MAX_DATA = 64
-
-
-def fits(data: str) -> bool:
-    return len(data.encode()) <= MAX_DATA
 
 
 def follows(subscriber: Subscriber | None, kind: SubscriptionKind, target: str = "") -> bool:
@@ -40,12 +41,25 @@ def toggle(
     label: str, kind: SubscriptionKind, target: str, subscriber: Subscriber | None
 ) -> InlineKeyboardButton | None:
     """A subscribe button, or an unsubscribe one when the chat already follows it."""
-    payload = f"{kind}:{target}" if target else kind
-    if follows(subscriber, kind, target):
-        data, text = f"unsub:{payload}", f"✓ {label} — unsubscribe"
+    following = follows(subscriber, kind, target)
+    return subscription_button(label, Subscription(kind, target), following=following)
+
+
+def subscription_button(
+    label: str, target: Subscription, *, following: bool
+) -> InlineKeyboardButton | None:
+    """ "+ label" to follow `target`, or "✓ label — unsubscribe" when `following` it."""
+    if following:
+        prefix, text = Prefix.UNSUBSCRIBE, f"✓ {label} — unsubscribe"
     else:
-        data, text = f"sub:{payload}", f"+ {label}"
+        prefix, text = Prefix.SUBSCRIBE, f"+ {label}"
+    data = subscription_data(prefix, target)
     return InlineKeyboardButton(text, callback_data=data) if fits(data) else None
+
+
+def subscription_label(text: str) -> str:
+    """The label of a `subscription_button`, from its text."""
+    return text.removeprefix("+ ").removeprefix("✓ ").removesuffix(" — unsubscribe")
 
 
 def themes_keyboard(
@@ -57,11 +71,8 @@ def themes_keyboard(
     if everything:
         rows.append([everything])
     for theme, count in themes.items():
-        listing = (
-            InlineKeyboardButton("claims…", callback_data=f"theme:{theme}")
-            if fits(f"theme:{theme}")
-            else None
-        )
+        data = button_data(Prefix.THEME, theme)
+        listing = InlineKeyboardButton("claims…", callback_data=data) if fits(data) else None
         row = [b for b in (toggle(f"{theme} ({count})", "theme", theme, subscriber), listing) if b]
         if row:
             rows.append(row)
@@ -78,7 +89,7 @@ def unsubscribe_keyboard(subscriber: Subscriber) -> InlineKeyboardMarkup:
     for sub in subscriber.subscriptions:
         if sub.kind == "mute":
             continue
-        data = f"unsub:{sub.kind}:{sub.target}" if sub.target else f"unsub:{sub.kind}"
+        data = subscription_data(Prefix.UNSUBSCRIBE, sub)
         label = "All claims" if sub.kind == "all" else sub.target
         if fits(data):
             buttons.append(InlineKeyboardButton(f"✕ {label}", callback_data=data))
@@ -87,15 +98,18 @@ def unsubscribe_keyboard(subscriber: Subscriber) -> InlineKeyboardMarkup:
 
 def claim_keyboard(claim: Claim, subscriber: Subscriber | None) -> InlineKeyboardMarkup:
     buttons = [toggle("Follow this claim", "claim", claim.id, subscriber)]
-    if not follows(subscriber, "mute", claim.id) and fits(f"mute:{claim.id}"):
-        buttons.append(InlineKeyboardButton("Mute this claim", callback_data=f"mute:{claim.id}"))
+    mute = button_data(Prefix.MUTE, claim.id)
+    if not follows(subscriber, "mute", claim.id) and fits(mute):
+        buttons.append(InlineKeyboardButton("Mute this claim", callback_data=mute))
     return InlineKeyboardMarkup(_rows((b for b in buttons if b), width=2))
 
 
 def stop_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[
-            InlineKeyboardButton("Yes, delete everything", callback_data="stop:confirm"),
-            InlineKeyboardButton("Cancel", callback_data="stop:cancel"),
+            InlineKeyboardButton(
+                "Yes, delete everything", callback_data=button_data(Prefix.STOP, STOP_CONFIRM)
+            ),
+            InlineKeyboardButton("Cancel", callback_data=button_data(Prefix.STOP, STOP_CANCEL)),
         ]]
     )  # fmt: skip

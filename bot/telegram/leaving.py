@@ -46,9 +46,7 @@ def leaving_commands(ctx: BotContext) -> Callbacks:
                 update, "This chat follows nothing yet, so there is no digest; /subscribe first."
             )
             return
-        messages = await digest_now(
-            ctx.sessions, subscriber.id, now=ctx.clock(), settings=ctx.settings
-        )
+        messages = await digest_now(ctx.sessions, subscriber.id, now=ctx.clock())
         if not messages:
             await reply(update, "Nothing new for your claims since the last digest.")
             return

@@ -10,7 +10,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import ChatMemberHandler, MessageHandler, filters
 
 from bot.deliver.schedule import next_digest_time
-from bot.domain import Subscriber
+from bot.domain import DEFAULT_SCHEDULE, DEFAULT_TIMEZONE, Subscriber
 from bot.storage.subscribers import deactivate_subscriber, get_or_create_subscriber, migrate_chat
 from bot.telegram.chat import AnyHandler, ChatKey, Ctx
 from bot.telegram.context import BotContext
@@ -30,7 +30,7 @@ async def ensure_subscriber(ctx: BotContext, key: ChatKey) -> Subscriber:
             chat_type=key.chat_type,
             title=key.title,
             now=now,
-            next_digest_at=next_digest_time("daily 08:00", "UTC", after=now),
+            next_digest_at=next_digest_time(DEFAULT_SCHEDULE, DEFAULT_TIMEZONE, after=now),
         )
 
 

@@ -19,17 +19,13 @@ from bot.deliver.schedule import (
 )
 from bot.domain import Subscriber
 from bot.storage.subscribers import (
-    LimitError,
-    add_filter,
-    check_filter,
-    is_plain,
-    remove_filter,
     set_mode,
     set_paused,
     set_quiet_hours,
     set_schedule,
     set_timezone,
 )
+from bot.storage.subscriptions import LimitError, add_filter, check_filter, is_plain, remove_filter
 from bot.telegram.arguments import ArgumentError, shown
 from bot.telegram.catalog import usage
 from bot.telegram.chat import Callbacks, Ctx, chat_key, reply

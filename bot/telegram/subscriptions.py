@@ -11,7 +11,7 @@ from telegram import Update
 from bot.deliver.render import escape
 from bot.domain import Subscription
 from bot.storage.claims import get_claim, list_claims, list_themes
-from bot.storage.subscribers import (
+from bot.storage.subscriptions import (
     LimitError,
     add_subscription,
     clear_subscriptions,

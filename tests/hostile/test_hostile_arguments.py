@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from botapi import BotApiServer, SentMessage
+from botapi import BotApiServer
 from botharness import OPERATOR, RunningBot, running_bot, seed_claims
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -82,20 +82,6 @@ async def bot(botapi: BotApiServer, sqlite_url: str) -> AsyncIterator[RunningBot
         yield running
 
 
-async def answers_to(bot: RunningBot, text: str, *, chat_id: int) -> list[SentMessage]:
-    """Everything the bot sent in answer to `text`. A chat's updates are handled in order, so
-    the answer to a harmless command sent right after marks the end."""
-    before = len(bot.server.sent(chat_id))
-    bot.server.push_message(text, chat_id=chat_id)
-    bot.server.push_message("/mode", chat_id=chat_id)
-
-    def marked() -> bool:
-        return any(m.text.startswith("Use /mode") for m in bot.server.sent(chat_id)[before:])
-
-    await bot.server.wait_for(marked)
-    return bot.server.sent(chat_id)[before:-1]
-
-
 @pytest.mark.parametrize(
     ("command", "start"),
     [
@@ -115,7 +101,7 @@ async def answers_to(bot: RunningBot, text: str, *, chat_id: int) -> list[SentMe
 async def test_bad_arguments_from_anyone_get_one_short_line(
     bot: RunningBot, command: str, start: str
 ) -> None:
-    [answer] = await answers_to(bot, command, chat_id=42)
+    [answer] = await bot.answers_to(command, chat_id=42)
     assert answer.text.startswith(start) and answer.text != SORRY
     assert "\n" not in answer.text and len(answer.text) < 300
     assert bot.server.sent(OPERATOR) == []  # nothing reached the error handler
@@ -140,7 +126,7 @@ async def test_bad_arguments_from_anyone_get_one_short_line(
 async def test_bad_feed_arguments_from_an_operator_get_one_short_line(
     bot: RunningBot, command: str, start: str
 ) -> None:
-    [answer] = await answers_to(bot, command, chat_id=OPERATOR)
+    [answer] = await bot.answers_to(command, chat_id=OPERATOR)
     assert answer.text.startswith(start)
     assert "\n" not in answer.text and len(answer.text) < 300
     async with bot.sessions() as session:

@@ -11,23 +11,19 @@ from collections.abc import Iterator
 
 import pytest
 from botapi import BotApiServer
-from botharness import NOW, RunningBot
+from botharness import GROUP, MEMBER, NOW, REFUSAL, RunningBot, group_server
 
 from bot.domain import Subscription
 from bot.storage.claims import retire_claim
 
-GROUP = -1001234567890
-ADMIN, MEMBER, STRANGER = 11, 12, 42
-REFUSAL = "Sorry, only this group's admins can change what it receives."
+STRANGER = 42
 NOTHING_THERE = "That claim or theme does not exist (any more); /themes lists them."
 STALE = "This button no longer does anything; try /help."
 
 
 @pytest.fixture
 def botapi() -> Iterator[BotApiServer]:
-    with BotApiServer() as server:
-        server.set_admins(GROUP, [ADMIN])
-        yield server
+    yield from group_server()
 
 
 async def press(bot: RunningBot, data: str, *, chat_id: int, user_id: int | None = None) -> str:

@@ -9,20 +9,18 @@ alike; a theme or claim that does not exist never becomes a row; and /mysubs, /f
 from __future__ import annotations
 
 import pytest
-from botapi import SentMessage
 from botharness import NOW, RunningBot
 
 from bot.domain import Subscriber
 from bot.storage.db import Sessions
-from bot.storage.subscribers import (
+from bot.storage.subscribers import get_or_create_subscriber, get_subscriber
+from bot.storage.subscriptions import (
     MAX_FILTER_LENGTH,
     MAX_FILTERS,
     MAX_SUBSCRIPTIONS,
     LimitError,
     add_filter,
     add_subscription,
-    get_or_create_subscriber,
-    get_subscriber,
 )
 
 
@@ -43,18 +41,13 @@ async def fill_chat(bot: RunningBot, *, filters: int, mutes: int) -> None:
             await add_subscription(session, sub.id, "mute", f"claim-{n:03d}-" + "x" * 60, now=NOW)
 
 
-async def answers_to(bot: RunningBot, text: str, *, chat_id: int = 42) -> list[SentMessage]:
-    """Everything the bot sent in answer to `text`; the answer to a harmless command sent right
-    after marks the end, as a chat's updates are handled in order."""
-    before = len(bot.server.sent(chat_id))
-    bot.server.push_message(text, chat_id=chat_id)
-    bot.server.push_message("/mode", chat_id=chat_id)
-
-    def marked() -> bool:
-        return any(m.text.startswith("Use /mode") for m in bot.server.sent(chat_id)[before:])
-
-    await bot.server.wait_for(marked)
-    return bot.server.sent(chat_id)[before:-1]
+async def answer_when_full(
+    bot: RunningBot, text: str, *, filters: int = 0, mutes: int = 0
+) -> tuple[str, Subscriber | None]:
+    """The one answer to `text` in chat 42 filled with `filters` and `mutes`, and the chat after."""
+    await fill_chat(bot, filters=filters, mutes=mutes)
+    [answer] = await bot.answers_to(text, chat_id=42)
+    return answer.text, await bot.subscriber(42)
 
 
 async def test_storage_refuses_the_filter_and_subscription_past_the_limits(
@@ -83,25 +76,21 @@ async def test_storage_refuses_the_filter_and_subscription_past_the_limits(
 
 
 async def test_filter_command_stops_at_the_limit_in_one_sentence(bot: RunningBot) -> None:
-    await fill_chat(bot, filters=MAX_FILTERS, mutes=0)
-    [answer] = await answers_to(bot, "/filter add one too many")
-    assert answer.text == (
+    text, sub = await answer_when_full(bot, "/filter add one too many", filters=MAX_FILTERS)
+    assert text == (
         f"This chat has {MAX_FILTERS} filters, the most it can keep. "
         "Remove one with /filter remove WORD first."
     )
-    sub = await bot.subscriber(42)
     assert sub is not None and len(sub.filters) == MAX_FILTERS
     assert "one too many" not in sub.filters
 
 
 async def test_subscribe_stops_at_the_limit_in_one_sentence(bot: RunningBot) -> None:
-    await fill_chat(bot, filters=0, mutes=MAX_SUBSCRIPTIONS)
-    [answer] = await answers_to(bot, "/subscribe us-china")
-    assert answer.text == (
+    text, sub = await answer_when_full(bot, "/subscribe us-china", mutes=MAX_SUBSCRIPTIONS)
+    assert text == (
         f"This chat follows or mutes {MAX_SUBSCRIPTIONS} things, the most it can keep. "
         "/unsubscribe from some first."
     )
-    sub = await bot.subscriber(42)
     assert sub is not None and len(sub.subscriptions) == MAX_SUBSCRIPTIONS
 
 
@@ -120,16 +109,16 @@ async def test_forged_buttons_for_targets_that_do_not_exist_store_nothing(
 
 async def test_a_full_chat_is_described_in_one_message(bot: RunningBot) -> None:
     await fill_chat(bot, filters=MAX_FILTERS, mutes=MAX_SUBSCRIPTIONS)
-    [mysubs] = await answers_to(bot, "/mysubs")
+    [mysubs] = await bot.answers_to("/mysubs", chat_id=42)
     assert f"and {MAX_SUBSCRIPTIONS - 10} more" in mysubs.text
     assert "/filter list shows them all" in mysubs.text
-    [listed] = await answers_to(bot, "/filter list")
+    [listed] = await bot.answers_to("/filter list", chat_id=42)
     assert listed.text.count("“") == MAX_FILTERS  # every filter, still one message
 
 
 async def test_a_4096_character_subscribe_is_answered_once(bot: RunningBot) -> None:
     words = " ".join(["us-china", "trump-xi"] + [f"w{n:04d}" for n in range(800)])[:4000]
-    [answer] = await answers_to(bot, f"/subscribe {words}")
+    [answer] = await bot.answers_to(f"/subscribe {words}", chat_id=42)
     lines = answer.text.splitlines()
     assert lines[:2] == [
         "Subscribed to theme <code>us-china</code>.",

@@ -18,7 +18,18 @@ import httpx
 import pytest
 from botapi import BOT_USERNAME, BotApiServer
 from botapi_wire import telegram_length
-from botharness import NOW, OPERATOR, TOKEN, RunningBot, bot_settings
+from botharness import (
+    ADMIN,
+    GROUP,
+    MEMBER,
+    NOW,
+    OPERATOR,
+    REFUSAL,
+    TOKEN,
+    RunningBot,
+    bot_settings,
+    group_server,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import Bot, Chat, Message, MessageEntity, Update, User
@@ -34,9 +45,7 @@ from bot.telegram.dispatch import CatalogCommand, UnknownCommand, command_handle
 from bot.telegram.gate import may_use
 from bot.telegram.permissions import ChatAdmins
 
-GROUP = -1001234567890
-ADMIN, MEMBER, STRANGER = 11, 12, 42
-REFUSAL = "Sorry, only this group's admins can change what it receives."
+STRANGER = 42
 OPERATOR_COMMANDS = sorted(c.name for c in COMMANDS if c.access == "operator")
 # tdlib's rule: "/" and up to 64 name characters, optionally "@" and a username; no entity when a
 # word character, "/", "<" or ">" follows.
@@ -88,9 +97,7 @@ async def answers_to(
 
 @pytest.fixture
 def botapi() -> Iterator[BotApiServer]:
-    with BotApiServer() as server:
-        server.set_admins(GROUP, [ADMIN])
-        yield server
+    yield from group_server()
 
 
 @pytest.fixture

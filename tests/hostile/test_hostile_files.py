@@ -7,14 +7,13 @@ ValueError or RecursionError traceback, and aliases of aliases ("billion laughs"
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from runner import claimwatch, run_env
 
 from bot.claims_file import parse_claims_text
 from bot.cli import main
@@ -55,6 +54,23 @@ def one_error_line(stderr: str, path: Path, line: int | None) -> str:
     return lines[0]
 
 
+def refused_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+    path: Path,
+    content: bytes,
+    command: list[str],
+    *,
+    line: int | None,
+    words: str,
+) -> None:
+    """`command` with `content` in `path` exits 2, printing only one line that has `words`."""
+    path.write_bytes(content)
+    assert main(command) == 2
+    out = capsys.readouterr()
+    assert words in one_error_line(out.err, path, line)
+    assert out.out == ""
+
+
 @pytest.fixture
 def env(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in list(os.environ):
@@ -76,12 +92,9 @@ def env(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Pat
 def test_claims_sync_names_the_line_of_a_hostile_claims_file(
     env: Path, capsys: pytest.CaptureFixture[str], content: bytes, line: int | None, words: str
 ) -> None:
-    claims = env / "claims.yaml"
-    claims.write_bytes(content)
-    assert main(["claims", "sync"]) == 2
-    out = capsys.readouterr()
-    assert words in one_error_line(out.err, claims, line)
-    assert out.out == ""
+    refused_in_one_line(
+        capsys, env / "claims.yaml", content, ["claims", "sync"], line=line, words=words
+    )
 
 
 @pytest.mark.parametrize(
@@ -90,12 +103,9 @@ def test_claims_sync_names_the_line_of_a_hostile_claims_file(
 def test_poll_names_the_line_of_a_hostile_feeds_file(
     env: Path, capsys: pytest.CaptureFixture[str], content: bytes, line: int | None, words: str
 ) -> None:
-    feeds = env / "feeds.yaml"
-    feeds.write_bytes(content)
-    assert main(["poll", "--once"]) == 2
-    out = capsys.readouterr()
-    assert words in one_error_line(out.err, feeds, line)
-    assert out.out == ""
+    refused_in_one_line(
+        capsys, env / "feeds.yaml", content, ["poll", "--once"], line=line, words=words
+    )
 
 
 def test_a_non_mapping_top_level_is_one_sentence(
@@ -128,22 +138,10 @@ def test_run_refuses_to_start_with_one_line(
     (tmp_path / "feeds.yaml").write_bytes(GOOD_FEEDS)
     (tmp_path / "claims.yaml").write_bytes(CLAIM)
     (tmp_path / which).write_bytes(content)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "CLAIMWATCH_"))}
-    env |= {
-        "CLAIMWATCH_DATABASE_URL": sqlite_url,
-        "CLAIMWATCH_FEEDS": str(tmp_path / "feeds.yaml"),
-        "CLAIMWATCH_CLAIMS": str(tmp_path / "claims.yaml"),
-        "CLAIMWATCH_MATCHER": "lexical",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    env = run_env(
+        sqlite_url, tmp_path / "feeds.yaml", CLAIMWATCH_CLAIMS=str(tmp_path / "claims.yaml")
     )
+    result = claimwatch(tmp_path, env, "run", timeout=120)
     assert result.returncode == 2
     assert words in one_error_line(result.stderr, tmp_path / which, line)
 

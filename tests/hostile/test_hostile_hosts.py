@@ -6,9 +6,7 @@ A 64-character label or bad IDNA used to raise UnicodeError out of `fetch` and s
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +15,7 @@ import httpx
 import pytest
 from fakenet import FakeNet
 from feedserver import FeedServer
+from runner import claimwatch, cli_env
 
 from bot.config import load_settings
 from bot.domain import FeedSpec
@@ -107,28 +106,11 @@ async def test_a_bad_host_in_feeds_yaml_fails_alone(
 
 # --- the CLI, run as a user runs it --------------------------------------------------------
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def claimwatch(
+def cli(
     workdir: Path, sqlite_url: str, *args: str, private: bool
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "CLAIMWATCH_DATABASE_URL": sqlite_url,
-        "CLAIMWATCH_FEEDS": str(workdir / "feeds.yaml"),
-        "CLAIMWATCH_ALLOW_PRIVATE_FEEDS": "true" if private else "false",
-        "CLAIMWATCH_LOG_LEVEL": "ERROR",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return claimwatch(workdir, cli_env(sqlite_url, workdir / "feeds.yaml", private=private), *args)
 
 
 def opml(*urls: str) -> str:
@@ -144,12 +126,12 @@ def test_import_opml_reports_a_bad_host_and_goes_on(tmp_path: Path, sqlite_url: 
     good = ["http://93.184.216.34/one.xml", "http://93.184.216.34/two.xml"]
     (tmp_path / "feeds.opml").write_text(opml(good[0], bad, good[1]))
 
-    result = claimwatch(tmp_path, sqlite_url, "feeds", "import-opml", "feeds.opml", private=False)
+    result = cli(tmp_path, sqlite_url, "feeds", "import-opml", "feeds.opml", private=False)
 
     assert result.returncode == 0, result.stderr
     assert f"  refused {bad}: fetch: invalid host name" in result.stdout.splitlines()
     assert "2 added, 0 already tracked, 1 refused" in result.stdout
-    listing = claimwatch(tmp_path, sqlite_url, "feeds", "list", private=False)
+    listing = cli(tmp_path, sqlite_url, "feeds", "list", private=False)
     assert "F0" in listing.stdout and "F2" in listing.stdout and "F1" not in listing.stdout
 
 
@@ -161,7 +143,7 @@ def test_import_opml_refuses_bad_hosts_even_when_private_feeds_are_allowed(
         opml(server.url("/one.xml"), bad[0], bad[1], server.url("/two.xml"))
     )
 
-    result = claimwatch(tmp_path, sqlite_url, "feeds", "import-opml", "feeds.opml", private=True)
+    result = cli(tmp_path, sqlite_url, "feeds", "import-opml", "feeds.opml", private=True)
 
     assert result.returncode == 0, result.stderr
     for url in bad:
@@ -171,7 +153,7 @@ def test_import_opml_refuses_bad_hosts_even_when_private_feeds_are_allowed(
 
 def test_feeds_check_of_a_bad_host_is_one_line(tmp_path: Path, sqlite_url: str) -> None:
     url = f"http://{LONG_LABEL}.example.org/rss"
-    result = claimwatch(tmp_path, sqlite_url, "feeds", "check", url, private=False)
+    result = cli(tmp_path, sqlite_url, "feeds", "check", url, private=False)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"claimwatch: {url} is not usable: fetch: invalid host name"

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from botapi import BotApiServer
+from runner import claimwatch, running, telegram_env
+from timing import scaled
 
 from bot.config import load_settings
 from bot.logs import FORMAT, Redactor, install_secret_filter, settings_redactor
 
-ROOT = Path(__file__).resolve().parents[2]
 # Shaped like a real one: the bot's id, a colon, then 35 characters of secret.
 TOKEN = "7312456890:AAHk3cZ9vLmN2pQrS8tUvWxYz-0123456_a"
 SECRET = TOKEN.split(":")[1]
@@ -75,21 +73,16 @@ def test_the_filter_redacts_arguments_tracebacks_and_extras(
     assert "Traceback (most recent call last)" in text
 
 
-def run_env(tmp_path: Path, sqlite_url: str, token: str, api_url: str) -> dict[str, str]:
-    feeds = tmp_path / "feeds.yaml"
-    feeds.write_text("feeds: []\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "CLAIMWATCH_"))}
-    return env | {
-        "TELEGRAM_BOT_TOKEN": token,
-        "TELEGRAM_API_URL": api_url,
-        "CLAIMWATCH_DATABASE_URL": sqlite_url,
-        "CLAIMWATCH_FEEDS": str(feeds),
-        "CLAIMWATCH_CLAIMS": str(ROOT / "claims.yaml"),
-        "CLAIMWATCH_MATCHER": "lexical",
-        "CLAIMWATCH_ADMIN_IDS": str(OPERATOR),
-        "CLAIMWATCH_LOG_LEVEL": "DEBUG",
-        "PYTHONUNBUFFERED": "1",
-    }
+def debug_env(tmp_path: Path, sqlite_url: str, token: str, api_url: str) -> dict[str, str]:
+    return telegram_env(
+        tmp_path,
+        sqlite_url,
+        token=token,
+        api_url=api_url,
+        admin=OPERATOR,
+        CLAIMWATCH_LOG_LEVEL="DEBUG",
+        PYTHONUNBUFFERED="1",
+    )
 
 
 def test_a_debug_run_with_a_failing_call_never_logs_the_token(
@@ -97,26 +90,15 @@ def test_a_debug_run_with_a_failing_call_never_logs_the_token(
 ) -> None:
     with BotApiServer(token=TOKEN) as server:
         log = tmp_path / "run.log"
-        with log.open("w") as sink:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=tmp_path,
-                env=run_env(tmp_path, sqlite_url, TOKEN, server.url),
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
-            try:
-                server.push_message("/help", chat_id=42)
-                server.wait_for_messages_sync(1, 42, timeout=90)
-                # The next answer fails at the Bot API: the error path logs and tells operators.
-                server.fail("sendMessage", 500)
-                server.push_message("/help", chat_id=43)
-                server.wait_for_sync(lambda: len(server.sent(OPERATOR)) >= 1, timeout=30)
-                proc.send_signal(signal.SIGTERM)
-                code = proc.wait(timeout=20)
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
+        with running(tmp_path, debug_env(tmp_path, sqlite_url, TOKEN, server.url), log) as proc:
+            server.push_message("/help", chat_id=42)
+            server.wait_for_messages_sync(1, 42, timeout=90)
+            # The next answer fails at the Bot API: the error path logs and tells operators.
+            server.fail("sendMessage", 500)
+            server.push_message("/help", chat_id=43)
+            server.wait_for_sync(lambda: len(server.sent(OPERATOR)) >= 1, timeout=30)
+            proc.send_signal(signal.SIGTERM)
+            code = proc.wait(timeout=scaled(20))
     output = log.read_text()
     assert code == 0, output[-3000:]
     assert leaks(output) == []
@@ -129,15 +111,8 @@ def test_a_debug_run_with_a_failing_call_never_logs_the_token(
 def test_a_rejected_token_at_debug_is_not_logged(tmp_path: Path, sqlite_url: str) -> None:
     wrong = "987654321:AAF0wrongTokenXYZabcdefghijklmnopq"
     with BotApiServer(token=TOKEN) as server:
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=tmp_path,
-            env=run_env(tmp_path, sqlite_url, wrong, server.url),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        env = debug_env(tmp_path, sqlite_url, wrong, server.url)
+        result = claimwatch(tmp_path, env, "run", timeout=120)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output[-3000:]
     assert leaks(output, wrong) == []

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 from botapi import BotApiServer
 from botharness import OPERATOR, RunningBot, running_bot
+from feedserver import QuietHandler, serving
+from timing import scaled
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Held News</title>
 <link>http://example.org/</link><description>d</description>
@@ -28,30 +30,21 @@ class HeldFeed(ThreadingHTTPServer):
     release: threading.Event
 
 
-class HeldHandler(BaseHTTPRequestHandler):
+class HeldHandler(QuietHandler):
     server: HeldFeed
 
     def do_GET(self) -> None:
-        self.server.release.wait(timeout=20)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/rss+xml")
-        self.send_header("Content-Length", str(len(RSS)))
-        self.end_headers()
-        self.wfile.write(RSS)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.server.release.wait(timeout=scaled(20))
+        self.reply(RSS)
 
 
 @pytest.fixture
 def held_feed() -> Iterator[HeldFeed]:
     server = HeldFeed(("127.0.0.1", 0), HeldHandler)
     server.release = threading.Event()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.release.set()
-    server.shutdown()
+    with serving(server):
+        yield server
+        server.release.set()
 
 
 async def status_is_answered(bot: RunningBot) -> None:

@@ -7,33 +7,19 @@ between the send and `mark_sent` resends at most that message.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import Select, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import Button, DeliveryKind, OutboundMessage
-from bot.storage.db import dialect_insert
-from bot.storage.models import DeliveryRow, EntryRow, SubscriberRow
+from bot.domain import Button, DeliveryKind, NewDelivery, OutboundMessage
+from bot.storage.db import dialect_insert, is_sqlite, rowcount
+from bot.storage.models import DeliveryRow, SubscriberRow
 
 OPEN_STATUSES = ("pending", "sending")
-
-
-@dataclass(frozen=True, slots=True)
-class NewDelivery:
-    """A message planning or the digest wants in the outbox."""
-
-    subscriber_id: int
-    key: str
-    kind: DeliveryKind
-    text: str
-    not_before: datetime
-    story_id: int | None = None
-    claim_id: str | None = None
-    buttons: tuple[tuple[Button, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +69,18 @@ async def add_deliveries(
     return len(result.all())
 
 
+async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> frozenset[str]:
+    """Which of `keys` are already in the outbox (any status)."""
+    found: set[str] = set()
+    unique = sorted(set(keys))
+    for start in range(0, len(unique), 900):
+        rows = await session.scalars(
+            select(DeliveryRow.key).where(DeliveryRow.key.in_(unique[start : start + 900]))
+        )
+        found.update(rows.all())
+    return frozenset(found)
+
+
 def _due(
     now: datetime, chat_ids: Collection[int] | None = None
 ) -> Select[tuple[DeliveryRow, SubscriberRow]]:
@@ -116,7 +114,7 @@ async def claim_due_deliveries(
     On PostgreSQL rows locked by another process are skipped, so two senders never take one row.
     """
     query = _due(now, chat_ids).limit(limit)
-    if session.bind.dialect.name == "postgresql":
+    if not is_sqlite(session):
         query = query.with_for_update(of=DeliveryRow, skip_locked=True)
     rows = (await session.execute(query)).all()
     if not rows:
@@ -248,18 +246,7 @@ async def stop_chat_deliveries(
         )
         .values(status="dead", dead_reason=reason[:255])
     )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def deactivate_topic(
-    session: AsyncSession, chat_id: int, thread_id: int, *, reason: str, now: datetime
-) -> None:
-    """A deleted forum topic: stop that topic only; the chat's other topics keep going."""
-    await session.execute(
-        update(SubscriberRow)
-        .where(SubscriberRow.chat_id == chat_id, SubscriberRow.thread_id == thread_id)
-        .values(active=False, deactivated_reason=reason[:255], updated_at=now)
-    )
+    return rowcount(result)
 
 
 async def delivery_counts(session: AsyncSession) -> dict[str, int]:
@@ -308,117 +295,3 @@ async def list_outbox(
         )
         for row, chat_id in (await session.execute(query)).all()
     ]
-
-
-async def sent_message_ids(session: AsyncSession, subscriber_id: int) -> dict[str, int | None]:
-    """Key → Telegram message id of a chat's sent rows (tests and the CLI use it)."""
-    rows = await session.execute(
-        select(DeliveryRow.key, DeliveryRow.message_id).where(
-            DeliveryRow.subscriber_id == subscriber_id, DeliveryRow.status == "sent"
-        )
-    )
-    return {key: message_id for key, message_id in rows}
-
-
-async def story_texts(session: AsyncSession, story_ids: Sequence[int]) -> dict[int, str]:
-    """Titles and summaries of every entry in each story, for filter words."""
-    texts: dict[int, list[str]] = {}
-    if story_ids:
-        rows = await session.execute(
-            select(EntryRow.story_id, EntryRow.title, EntryRow.summary).where(
-                EntryRow.story_id.in_(list(story_ids))
-            )
-        )
-        for story_id, title, summary in rows:
-            texts.setdefault(story_id, []).extend((title, summary))
-    return {story_id: "\n".join(parts) for story_id, parts in texts.items()}
-
-
-# --- per-chat alert cap and digest times (delivery's columns on the subscribers table) -------
-
-
-@dataclass(frozen=True, slots=True)
-class AlertWindow:
-    start: datetime | None
-    sent: int
-    notice_sent: bool
-
-
-async def alert_windows(
-    session: AsyncSession, subscriber_ids: Sequence[int]
-) -> dict[int, AlertWindow]:
-    if not subscriber_ids:
-        return {}
-    rows = await session.execute(
-        select(
-            SubscriberRow.id,
-            SubscriberRow.alert_window_start,
-            SubscriberRow.alerts_in_window,
-            SubscriberRow.cap_notice_sent,
-        ).where(SubscriberRow.id.in_(list(subscriber_ids)))
-    )
-    return {i: AlertWindow(start, sent or 0, bool(notice)) for i, start, sent, notice in rows}
-
-
-async def save_alert_windows(session: AsyncSession, windows: Mapping[int, AlertWindow]) -> None:
-    """Store the cap windows of many chats in one statement."""
-    if not windows:
-        return
-    table = cast(Table, SubscriberRow.__table__)
-    await session.execute(
-        update(table)
-        .where(table.c.id == bindparam("target_id"))
-        .values(
-            alert_window_start=bindparam("start"),
-            alerts_in_window=bindparam("sent"),
-            cap_notice_sent=bindparam("notice"),
-        ),
-        [
-            {"target_id": i, "start": w.start, "sent": w.sent, "notice": w.notice_sent}
-            for i, w in windows.items()
-        ],
-    )
-
-
-async def due_digest_subscriber_ids(session: AsyncSession, *, now: datetime) -> list[int]:
-    """Active chats whose digest is due, or whose digest time was never computed."""
-    rows = await session.scalars(
-        select(SubscriberRow.id)
-        .where(
-            SubscriberRow.active.is_(True),
-            or_(
-                SubscriberRow.next_digest_at <= now,
-                and_(SubscriberRow.next_digest_at.is_(None), SubscriberRow.schedule != "off"),
-            ),
-        )
-        .order_by(SubscriberRow.id)
-    )
-    return list(rows.all())
-
-
-async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> frozenset[str]:
-    """Which of `keys` are already in the outbox (any status)."""
-    found: set[str] = set()
-    unique = sorted(set(keys))
-    for start in range(0, len(unique), 900):
-        rows = await session.scalars(
-            select(DeliveryRow.key).where(DeliveryRow.key.in_(unique[start : start + 900]))
-        )
-        found.update(rows.all())
-    return frozenset(found)
-
-
-async def set_digest_times(
-    session: AsyncSession,
-    subscriber_id: int,
-    *,
-    next_at: datetime | None,
-    last_at: datetime | None,
-    now: datetime,
-) -> None:
-    """Record when the chat's next digest is due and up to when the last one covered."""
-    await session.execute(
-        update(SubscriberRow)
-        .where(SubscriberRow.id == subscriber_id)
-        .values(next_digest_at=next_at, last_digest_at=last_at, updated_at=now)
-    )
