@@ -1,6 +1,7 @@
 """Benchmark: a running bot polls hostile feeds next to normal ones and still alerts on time.
 
-    .venv/bin/python bench/hostile.py [--normal 10] [--rounds 6] [--database-url URL]
+    .venv/bin/python bench/hostile.py [--normal 10] [--rounds 6] [--no-hostile] [--interval 1]
+        [--per-host 50] [--database-url URL]
 
 `claimwatch run` runs in console mode (lexical matcher, 1 s tick) against a feed server in a
 child process. All feeds share 127.0.0.1, so the bench raises the per-host cap as distinct hosts
@@ -151,13 +152,14 @@ def serve(normal: int, pipe: Connection) -> None:
             pipe.send("ok")
 
 
-def feeds_file(path: Path, port: int, normal: int) -> None:
+def feeds_file(path: Path, port: int, normal: int, *, hostile: bool, interval: int) -> None:
     base = f"http://127.0.0.1:{port}"
+    every = f"    interval: {interval}s"
     lines = ["feeds:"]
     for n in range(normal):
-        lines += [f"  - url: {base}/normal/{n}.xml", f"    name: Normal {n}", "    interval: 1s"]
-    for name in HOSTILE:
-        lines += [f"  - url: {base}/hostile/{name}.xml", f"    name: {name}", "    interval: 1s"]
+        lines += [f"  - url: {base}/normal/{n}.xml", f"    name: Normal {n}", every]
+    for name in HOSTILE if hostile else ():
+        lines += [f"  - url: {base}/hostile/{name}.xml", f"    name: {name}", every]
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -187,6 +189,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--database-url")
     parser.add_argument("--startup-timeout", type=float, default=300)
+    parser.add_argument(
+        "--no-hostile", action="store_true", help="normal feeds only: the poller's own latency"
+    )
+    parser.add_argument("--interval", type=int, default=1, help="every feed's interval, seconds")
+    parser.add_argument(
+        "--per-host",
+        type=int,
+        default=50,
+        help="CLAIMWATCH_PER_HOST_LIMIT; every feed is on 127.0.0.1, so the default raises it "
+        "to what distinct hosts would get (use 2, the default of a real run, to measure many "
+        "feeds on one host)",
+    )
     args = parser.parse_args()
 
     here, there = multiprocessing.Pipe()
@@ -195,14 +209,13 @@ def main() -> None:
     port = here.recv()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        feeds_file(work / "feeds.yaml", port, args.normal)
+        hostile = not args.no_hostile
+        feeds_file(work / "feeds.yaml", port, args.normal, hostile=hostile, interval=args.interval)
         env = run_env(
             args.database_url or f"sqlite+aiosqlite:///{work}/bench.db",
             work / "feeds.yaml",
             CLAIMWATCH_TICK_SECONDS="1",
-            # Every feed here is on 127.0.0.1; in the world the hostile feeds would be on hosts
-            # of their own, so the per-host cap is raised to what distinct hosts would get.
-            CLAIMWATCH_PER_HOST_LIMIT="50",
+            CLAIMWATCH_PER_HOST_LIMIT=str(args.per_host),
             CLAIMWATCH_POLL_CONCURRENCY="20",
             CLAIMWATCH_ALLOW_PRIVATE_FEEDS="true",
             CLAIMWATCH_LOG_LEVEL="INFO",
@@ -241,7 +254,10 @@ def main() -> None:
         here.send("stop")
         log = out.read_text(errors="replace")
     finite = [x for x in latencies if x != float("inf")]
-    print(f"normal feeds: {args.normal}, hostile feeds: {len(HOSTILE)}, rounds: {args.rounds}")
+    print(
+        f"normal feeds: {args.normal}, hostile feeds: {len(HOSTILE) if hostile else 0}, "
+        f"interval {args.interval} s, per-host limit {args.per_host}, rounds: {args.rounds}"
+    )
     if finite:
         print(
             f"alert latency: median {statistics.median(finite):.1f} s, max {max(finite):.1f} s, "

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 7.0
 DELIVERY_EVERY_SECONDS = 2.0
 DIGEST_EVERY_SECONDS = 60.0
+# Poll ticks start at most this often, however many polls end or feeds fall due.
+MIN_TICK_SPACING_SECONDS = 1.0
 
 
 async def prepare_database(settings: Settings, sessions: Sessions) -> None:
@@ -81,18 +83,27 @@ class TaskTracker:
             await asyncio.wait(set(self.running), timeout=timeout)
 
 
+async def run_poller(jobs: Jobs, tracker: TaskTracker, stop: asyncio.Event) -> None:
+    """Poll tick after poll tick until `stop`: each wakes when the next feed is due or a poll
+    in flight ends (never more than once a second), so a feed is polled at its own interval
+    instead of one rounded up to a fixed tick."""
+    tick = tracker.wrap("poll", jobs.poll_tick)
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        began = loop.time()
+        await tick()
+        await jobs.wait_for_work(stop)
+        rest = MIN_TICK_SPACING_SECONDS - (loop.time() - began)
+        if rest > 0 and not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), rest)
+
+
 def schedule_ticks(jobs: Jobs, tracker: TaskTracker) -> AsyncIOScheduler:
-    """Three fixed ticks; `max_instances=1` keeps a slow tick from overlapping the next."""
+    """The delivery and digest ticks; `max_instances=1` keeps a slow tick from overlapping the
+    next. Polling has its own loop (run_poller): it wakes when feeds are due."""
     scheduler = AsyncIOScheduler(timezone=UTC)
     every = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-    scheduler.add_job(
-        tracker.wrap("poll", jobs.poll_tick),
-        "interval",
-        seconds=jobs.settings.tick_seconds,
-        next_run_time=utc_now(),
-        id="poll",
-        **every,
-    )
     scheduler.add_job(
         tracker.wrap("delivery", jobs.delivery_tick),
         "interval",
@@ -200,6 +211,7 @@ async def run_bot(settings: Settings) -> int:
             async with stop_signals() as stop:
                 await messenger.start()
                 scheduler.start()
+                poller = asyncio.create_task(run_poller(jobs, tracker, stop))
                 log.info("claimwatch is running; Ctrl-C or SIGTERM stops it")
                 await stop.wait()
                 log.info("stopping: letting work in flight finish")
@@ -207,6 +219,8 @@ async def run_bot(settings: Settings) -> int:
                 await asyncio.gather(
                     tracker.drain(STOP_GRACE_SECONDS), jobs.stop_polls(STOP_GRACE_SECONDS)
                 )
+                poller.cancel()
+                await asyncio.gather(poller, return_exceptions=True)
                 scheduler.shutdown(wait=False)
                 await messenger.stop()
     finally:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -17,13 +17,18 @@ from bot.deliver.plan import plan_deliveries
 from bot.deliver.sender import Sender, send_pending
 from bot.domain import Claim, Entry, FeedPollResult
 from bot.ingest.pipeline import PollGates, claim_feeds, create_gates, poll_gated
+from bot.ingest.schedule import next_wake
 from bot.match.service import Matcher, load_matcher, match_pending_entries
 from bot.storage.claims import list_claims
 from bot.storage.db import Sessions
+from bot.storage.feeds import earliest_check
 from bot.storage.state import set_state
 
 log = logging.getLogger(__name__)
 PollOutcome = tuple[FeedPollResult, list[Entry]]
+# How long a tick waits for the polls in flight before matching what has arrived.
+POLL_WAIT_SECONDS = 1.0
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +73,8 @@ class Jobs:
     # Feed polls in flight by feed id; they outlive the tick that started them.
     polling: dict[int, asyncio.Task[PollOutcome]] = field(default_factory=dict)
     gates: PollGates | None = None
+    # When the poller looks for due feeds next (set after every tick).
+    next_wake: datetime = EPOCH
 
     async def refresh_matcher(self) -> None:
         """Rebuild the matcher when claims were added, edited or retired since it was built."""
@@ -84,16 +91,18 @@ class Jobs:
         """Start polls of the due feeds (or all, for /pollnow), then match and plan what is new:
         fetch → … → outbox.
 
-        A scheduled tick waits for its polls at most one tick: a feed that answers slowly (up to
-        the fetch limit, 30 s) finishes in the background and its items are matched by a later
-        tick, so it never holds up the alerts of the feeds that answered. /pollnow waits for
-        every poll it started.
+        A scheduled tick waits for its polls a moment (POLL_WAIT_SECONDS): a feed that answers
+        slowly (up to the fetch limit, 30 s) finishes in the background and its items are
+        matched by the tick its end wakes, so it never holds up the alerts of the feeds that
+        answered. /pollnow waits for every poll it started.
         """
+        # Should this tick fail half way, the poller tries again after the longest wait.
+        self.next_wake = self.clock() + timedelta(seconds=self.settings.tick_seconds)
         async with self.poll_lock:
             await self.refresh_matcher()
             started = await self._start_polls(due_only=due_only)
         if due_only and self.polling:
-            await asyncio.wait(set(self.polling.values()), timeout=self.settings.tick_seconds)
+            await asyncio.wait(set(self.polling.values()), timeout=POLL_WAIT_SECONDS)
         elif started:
             await asyncio.wait(started)
         async with self.poll_lock:
@@ -116,9 +125,25 @@ class Jobs:
                     {"at": self.clock().isoformat(), "summary": summary.describe()},
                     now=self.clock(),
                 )
+            async with self.sessions() as session:
+                earliest = await earliest_check(session)
+            self.next_wake = next_wake(self.clock(), earliest, longest=self.settings.tick_seconds)
             if summary.feeds or summary.planned:
                 log.info("tick: %s", summary.describe())
             return summary
+
+    async def wait_for_work(self, stop: asyncio.Event) -> None:
+        """Sleep until the next feed is due, a poll in flight ends, or `stop` is set."""
+        delay = max((self.next_wake - self.clock()).total_seconds(), 0.0)
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait(
+                {stopping, *self.polling.values()},
+                timeout=delay,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            stopping.cancel()
 
     async def _start_polls(self, *, due_only: bool) -> set[asyncio.Task[PollOutcome]]:
         now = self.clock()
@@ -137,6 +162,7 @@ class Jobs:
                     settings=self.settings,
                     now=now,
                     gates=self.gates,
+                    clock=self.clock,
                 )
             )
             self.polling[feed.id] = task

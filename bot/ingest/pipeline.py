@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -29,6 +29,7 @@ from bot.storage.feeds import (
     get_feeds,
     list_feeds,
     record_feed_update,
+    renew_lease,
 )
 
 __all__ = [
@@ -45,8 +46,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# A claimed feed is skipped by other ticks this long; a crash mid-poll frees it after that.
-LEASE = timedelta(minutes=10)
+# A claimed feed is skipped by other ticks and processes this long: the whole fetch (redirects
+# included) plus time to parse and store. It is renewed when the fetch starts, after waiting
+# for its host, so a crash mid-poll frees the feed about a minute later.
+LEASE = timedelta(seconds=FetchLimits().total_seconds + 30)
 SAMPLE_TITLES = 5
 # Concurrent poll writes on PostgreSQL; below the engine's pool of 10 + 10 overflow.
 WRITERS = 8
@@ -85,11 +88,7 @@ async def claim_feeds(
             return [f for f in await get_feeds(session, feed_ids) if f.enabled]
         if due_only:
             return await claim_due_feeds(
-                session,
-                now=now,
-                per_host=settings.per_host_limit,
-                limit=max(settings.poll_concurrency * 5, 50),
-                lease=LEASE,
+                session, now=now, limit=max(settings.poll_concurrency * 5, 50), lease=LEASE
             )
         return await list_feeds(session, include_disabled=False)
 
@@ -103,10 +102,15 @@ async def poll_gated(
     now: datetime,
     gates: PollGates,
     limits: FetchLimits | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> tuple[FeedPollResult, list[Entry]]:
-    """poll_feed within the shared bounds."""
+    """poll_feed within the shared bounds; with `clock`, the feed's lease is renewed when its
+    fetch starts (it may have waited for its host longer than the lease)."""
     # Host gate first: a task waiting on a busy host must not hold a global slot.
     async with gates.hosts[_host(feed.url)], gates.overall:
+        if clock is not None:
+            async with gates.writes, sessions.begin() as session:
+                await renew_lease(session, feed.id, until=clock() + LEASE)
         return await poll_feed(
             sessions,
             feed,

@@ -48,3 +48,16 @@ def failure_delay(interval: int, error_count: int, retry_after: int | None = Non
 
 def next_check_at(now: datetime, delay_seconds: int) -> datetime:
     return now + timedelta(seconds=delay_seconds)
+
+
+def next_wake(
+    now: datetime, earliest_check: datetime | None, *, longest: float, shortest: float = 1.0
+) -> datetime:
+    """When the poller should look for due feeds again: when the next feed is due, but not
+    sooner than `shortest` seconds (a feed due now is already being polled) nor later than
+    `longest` (feeds added from elsewhere are found within that)."""
+    soonest = now + timedelta(seconds=shortest)
+    latest = now + timedelta(seconds=max(longest, shortest))
+    if earliest_check is None:
+        return latest
+    return min(max(earliest_check, soonest), latest)

@@ -187,27 +187,19 @@ async def feed_health_counts(session: AsyncSession) -> FeedHealth:
 
 
 async def claim_due_feeds(
-    session: AsyncSession, *, now: datetime, per_host: int, limit: int, lease: timedelta
+    session: AsyncSession, *, now: datetime, limit: int, lease: timedelta
 ) -> list[Feed]:
-    """Due feeds, soonest first, at most `per_host` per host; each is leased for `lease`.
+    """Due feeds, soonest first, whatever their host; each is leased for `lease`.
 
     The lease (pushing next_check_at forward) keeps other processes and the next tick from
-    taking the same feed; the poll's outcome then sets the real next check.
+    taking the same feed; the poll's outcome then sets the real next check. How many requests
+    go to one host at once is the poller's concern (a limit on requests in flight), not a
+    quota here: a quota per tick would leave a host's other feeds waiting for later ticks.
     """
-    order = (FeedRow.next_check_at, FeedRow.id)
-    ranked = (
-        select(
-            FeedRow.id,
-            func.row_number().over(partition_by=FeedRow.host, order_by=order).label("rank"),
-        )
-        .where(FeedRow.enabled.is_(True), FeedRow.next_check_at <= now)
-        .subquery()
-    )
     query = (
         select(FeedRow)
-        .join(ranked, ranked.c.id == FeedRow.id)
-        .where(ranked.c.rank <= per_host)
-        .order_by(*order)
+        .where(FeedRow.enabled.is_(True), FeedRow.next_check_at <= now)
+        .order_by(FeedRow.next_check_at, FeedRow.id)
         .limit(limit)
     )
     if not is_sqlite(session):
@@ -218,6 +210,22 @@ async def claim_due_feeds(
         row.next_check_at = now + lease
     await session.flush()
     return feeds
+
+
+async def renew_lease(session: AsyncSession, feed_id: int, *, until: datetime) -> None:
+    """Hold a claimed feed until `until`: its fetch starts now, after waiting for its host."""
+    await session.execute(
+        sql_update(FeedRow).where(FeedRow.id == feed_id).values(next_check_at=until)
+    )
+
+
+async def earliest_check(session: AsyncSession) -> datetime | None:
+    """When the next enabled feed is due, or None when there is none."""
+    # min() keeps the column's type, so the value comes back aware like the column's.
+    value: datetime | None = await session.scalar(
+        select(func.min(FeedRow.next_check_at)).where(FeedRow.enabled.is_(True))
+    )
+    return value
 
 
 async def record_feed_update(

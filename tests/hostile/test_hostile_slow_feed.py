@@ -2,48 +2,30 @@
 
 The poll tick used to wait for every feed it started before matching anything, so one feed
 taking its full 30 s (or trickling bytes) delayed every other feed's alerts by as much, tick
-after tick. Now a tick waits at most one tick for its polls; a slow one finishes in the
+after tick. Now a tick waits only a moment for its polls; a slow one finishes in the
 background. The signal here is the slow feed's row: nothing is recorded on it until its poll
 ends, and the normal feed's item must be matched before that.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from feedserver import FeedServer
+from jobsworld import Clock, jobs_for
 
-from bot.claims_file import load_claims_file
 from bot.config import load_settings
-from bot.deliver.console import ConsoleSender
 from bot.domain import FeedSpec
-from bot.ingest.fetch import create_client
-from bot.jobs import Jobs
-from bot.match.service import load_matcher
-from bot.storage.claims import add_claim
 from bot.storage.db import Sessions
-from bot.storage.feeds import list_feeds, sync_feeds
+from bot.storage.feeds import list_feeds
 
-ROOT = Path(__file__).resolve().parents[2]
-START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 RELEVANT = (
     "<item><title>Trump postpones his April visit to Beijing</title>"
     "<link>https://news.example.org/trip-delay</link><guid>trip-delay</guid>"
     "<description>The White House said the president's trip to China to meet Xi Jinping has "
     "been put off indefinitely.</description></item>"
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -60,40 +42,23 @@ async def test_a_slow_feed_does_not_hold_up_the_alerts_of_the_others(
     settings = load_settings(
         CLAIMWATCH_MATCHER="lexical", CLAIMWATCH_TICK_SECONDS=1, CLAIMWATCH_PER_HOST_LIMIT=10
     )
-    claims = load_claims_file(ROOT / "claims.yaml")
+    specs = [
+        FeedSpec(url=feeds.url("/normal.xml"), name="Normal", interval_seconds=60),
+        FeedSpec(url=feeds.url("/slow.xml"), name="Slow", interval_seconds=60),
+    ]
     clock = Clock()
-    async with sqlite_sessions.begin() as session:
-        for claim in claims:
-            await add_claim(session, claim, now=START)
-        specs = [
-            FeedSpec(url=feeds.url("/normal.xml"), name="Normal", interval_seconds=60),
-            FeedSpec(url=feeds.url("/slow.xml"), name="Slow", interval_seconds=60),
-        ]
-        await sync_feeds(session, specs, now=START)
-    async with create_client(settings) as client:
-        jobs = Jobs(
-            settings=settings,
-            sessions=sqlite_sessions,
-            client=client,
-            matcher=await load_matcher(settings, claims),
-            sender=ConsoleSender(),
-            clock=clock,
-            poll_lock=asyncio.Lock(),
-        )
-        try:
-            first = await jobs.poll_tick()  # the backlog of both feeds
-            assert first.feeds == 1  # the normal feed; the slow one is still being fetched
-            feeds.feed("/normal.xml", items=2, title="Normal", extra_items=[RELEVANT])
-            clock.now += timedelta(minutes=2)  # the normal feed is due again
-            second = await jobs.poll_tick()
+    async with jobs_for(sqlite_sessions, settings, specs, clock) as jobs:
+        first = await jobs.poll_tick()  # the backlog of both feeds
+        assert first.feeds == 1  # the normal feed; the slow one is still being fetched
+        feeds.feed("/normal.xml", items=2, title="Normal", extra_items=[RELEVANT])
+        clock.advance(120)  # the normal feed is due again
+        second = await jobs.poll_tick()
 
-            assert second.new_entries == 1
-            assert second.new_matches >= 1
-            async with sqlite_sessions() as session:
-                rows = {feed.name: feed for feed in await list_feeds(session)}
-            # The slow feed's poll has not ended: nothing is recorded on its row yet.
-            assert rows["Slow"].last_checked_at is None
-            assert rows["Slow"].last_error is None
-            assert len(feeds.hits("/slow.xml")) == 1  # and it was not asked twice meanwhile
-        finally:
-            await jobs.stop_polls(0)
+        assert second.new_entries == 1
+        assert second.new_matches >= 1
+        async with sqlite_sessions() as session:
+            rows = {feed.name: feed for feed in await list_feeds(session)}
+        # The slow feed's poll has not ended: nothing is recorded on its row yet.
+        assert rows["Slow"].last_checked_at is None
+        assert rows["Slow"].last_error is None
+        assert len(feeds.hits("/slow.xml")) == 1  # and it was not asked twice meanwhile
