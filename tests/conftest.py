@@ -13,12 +13,22 @@ import pytest
 from botapi import BotApiServer
 from botharness import RunningBot, running_bot, seed_claims
 from feedserver import FeedServer
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from timing import in_ci
 
 from bot.storage.db import Sessions, create_engine, create_sessions
 from bot.storage.migrate import upgrade_database
 from bot.storage.models import Base
+
+# Property tests never fail for being slow on a loaded machine; in CI they replay the same
+# examples every run, so a red build is reproducible (locally they keep exploring).
+settings.register_profile("local", suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", parent=settings.get_profile("local"), derandomize=True, database=None
+)
+settings.load_profile("ci" if in_ci() else "local")
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

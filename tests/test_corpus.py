@@ -7,7 +7,6 @@ the test is skipped locally but fails in CI (CI=true), where a missing corpus is
 from __future__ import annotations
 
 import gzip
-import os
 import zlib
 from collections import Counter
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SHARED
+from timing import in_ci
 
 from bot.domain import ParsedEntry
 from bot.errors import ParseError
@@ -56,7 +56,7 @@ def require_corpus() -> None:
     if CORPUS.is_dir():
         return
     missing = f"feeds corpus not found at {CORPUS}"
-    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false"):
+    if in_ci():
         pytest.fail(f"{missing}; CI must check it out beside the project")
     pytest.skip(f"{missing} (it lives beside the project; CI fails without it)")
 
