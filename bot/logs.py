@@ -7,6 +7,7 @@ through the root logger's own filters.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -53,7 +54,13 @@ class Redactor:
 
 def redact(text: str, token: str | None) -> str:
     """`text` without the bot token in any of the forms it is logged or sent in."""
-    return Redactor(token).redact(text)
+    return _token_redactor(token).redact(text)
+
+
+@functools.lru_cache(maxsize=4)
+def _token_redactor(token: str | None) -> Redactor:
+    """Built once per token (a process has one), not on every call."""
+    return Redactor(token)
 
 
 class SecretFilter(logging.Filter):

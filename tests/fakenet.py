@@ -27,11 +27,8 @@ import httpx
 
 from bot.config import Settings
 from bot.ingest.fetch import FetchLimits, create_client
+from bot.ingest.network import SocketOption
 from bot.ingest.safety import IPAddress
-
-SocketOption = (
-    tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
-)
 
 
 class FakeNet:
@@ -78,12 +75,14 @@ class FakeNet:
         return create_client(settings, limits=limits, resolver=self.resolve, network=Loopback(self))
 
 
-class Loopback(httpcore.AsyncNetworkBackend):
-    """Opens real sockets to loopback only; every other address raises before any packet."""
+class Loopback(httpcore.AnyIOBackend):
+    """The real socket layer, for loopback only: every other address raises before any packet.
+
+    It is the `network` under ClaimWatch's own CheckedBackend, which never asks it for a unix
+    socket; sleeping is the real backend's."""
 
     def __init__(self, net: FakeNet) -> None:
         self.net = net
-        self.real = httpcore.AnyIOBackend()
 
     async def connect_tcp(
         self,
@@ -103,21 +102,10 @@ class Loopback(httpcore.AsyncNetworkBackend):
         )
         if target is None or not target.is_loopback:
             raise httpcore.ConnectError(f"fakenet: no connection to {host}, it is not loopback")
-        stream = await self.real.connect_tcp(
+        stream = await super().connect_tcp(
             str(target), target_port or port, timeout=timeout, socket_options=socket_options
         )
         return Recording(stream, self.net)
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[SocketOption] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("fakenet: no unix sockets")
-
-    async def sleep(self, seconds: float) -> None:
-        await self.real.sleep(seconds)
 
 
 class Recording(httpcore.AsyncNetworkStream):

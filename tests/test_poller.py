@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -11,9 +12,10 @@ from jobsworld import Clock, jobs_for
 
 from bot.config import load_settings
 from bot.domain import FeedSpec
-from bot.ingest.pipeline import LEASE, claim_feeds
+from bot.ingest.pipeline import LEASE, claim_feeds, create_gates, poll_gated
 from bot.ingest.schedule import next_wake
 from bot.storage.db import Sessions
+from bot.storage.feeds import list_feeds
 
 T = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -76,10 +78,45 @@ async def test_a_feed_whose_poller_died_is_polled_again_within_90_seconds(
     async with jobs_for(sqlite_sessions, settings, [spec], clock):
         taken = await claim_feeds(sqlite_sessions, settings=settings, now=clock())
         assert [f.name for f in taken] == ["Section 0"]
-        # Its poller dies here, before recording anything. Another tick may take it once the
-        # lease, about one fetch long, has run out.
-        assert await claim_feeds(sqlite_sessions, settings=settings, now=clock()) == []
-        later = clock() + LEASE + timedelta(seconds=1)
-        assert LEASE + timedelta(seconds=1) <= timedelta(seconds=90)
+        # Its poller dies here, before recording anything. While a fetch could still be
+        # running (30 s), nobody else takes it; 90 s on, another tick does.
+        during = clock() + timedelta(seconds=30)
+        assert await claim_feeds(sqlite_sessions, settings=settings, now=during) == []
+        later = clock() + timedelta(seconds=90)
         again = await claim_feeds(sqlite_sessions, settings=settings, now=later)
         assert [f.name for f in again] == ["Section 0"]
+
+
+async def test_a_claim_half_spent_waiting_for_its_host_is_renewed_when_the_fetch_starts(
+    sqlite_sessions: Sessions, feeds: FeedServer
+) -> None:
+    """A feed queued behind its host's other feeds must not be taken by another process while
+    it is finally being fetched."""
+    feeds.slow("/held.xml", 120)
+    settings = load_settings()
+    specs = [
+        FeedSpec(url=feeds.url("/held.xml"), name="Held", interval_seconds=600),
+    ]
+    clock = Clock()
+    async with jobs_for(sqlite_sessions, settings, specs, clock) as jobs:
+        claimed = {
+            f.name: f for f in await claim_feeds(sqlite_sessions, settings=settings, now=clock())
+        }
+        gates = create_gates(sqlite_sessions, settings)
+        claimed_at = clock()
+        clock.advance(LEASE.total_seconds() * 0.75)  # it waited this long for its host
+        held = asyncio.create_task(
+            poll_gated(
+                sqlite_sessions, claimed["Held"], client=jobs.client, settings=settings,
+                now=claimed_at, gates=gates, clock=clock,
+            )
+        )  # fmt: skip
+        try:
+            while not feeds.hits("/held.xml"):  # the fetch has started
+                await asyncio.sleep(0.01)
+            async with sqlite_sessions() as session:
+                rows = {f.name: f for f in await list_feeds(session)}
+            assert rows["Held"].next_check_at == clock() + LEASE  # was claimed_at + LEASE
+        finally:
+            held.cancel()
+            await asyncio.gather(held, return_exceptions=True)

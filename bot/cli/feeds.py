@@ -15,6 +15,7 @@ from bot.domain import Feed, FeedSpec
 from bot.errors import FeedError
 from bot.feeds_file import DEFAULT_INTERVAL, check_feed_url, parse_interval, parse_themes
 from bot.ingest.fetch import create_client
+from bot.ingest.opml import MAX_BYTES as MAX_OPML_BYTES
 from bot.ingest.opml import OpmlError, read_opml, write_opml
 from bot.ingest.pipeline import add_feed_checked, check_feed
 from bot.ingest.safety import ensure_public_url, ensure_valid_host
@@ -136,7 +137,9 @@ async def check_command(args: argparse.Namespace, settings: Settings) -> int:
 async def import_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         interval = parse_interval(args.interval)
-        specs = read_opml(args.file.read_bytes(), interval_seconds=interval or DEFAULT_INTERVAL)
+        with args.file.open("rb") as file:
+            data = file.read(MAX_OPML_BYTES + 1)  # read_opml refuses the one byte too many
+        specs = read_opml(data, interval_seconds=interval or DEFAULT_INTERVAL)
     except (OSError, ValueError) as err:
         kind = "OPML file" if isinstance(err, OpmlError) else "file"
         return fail(f"cannot read the {kind} {args.file}: {err}")
@@ -146,9 +149,10 @@ async def import_command(args: argparse.Namespace, settings: Settings) -> int:
         for spec in specs:
             try:
                 # A bad host must not stop the import half way, nor be stored to fail later.
-                ensure_valid_host(spec.url)
-                if not settings.allow_private_feeds:
-                    await ensure_public_url(spec.url)
+                if settings.allow_private_feeds:
+                    ensure_valid_host(spec.url)
+                else:
+                    await ensure_public_url(spec.url)  # checks the host's validity first
             except FeedError as err:
                 print(f"  refused {spec.url}: {err}")
                 refused += 1

@@ -27,6 +27,7 @@ from bot.storage.feeds import (
     claim_due_feeds,
     find_feed,
     get_feeds,
+    host_of,
     list_feeds,
     record_feed_update,
     renew_lease,
@@ -104,11 +105,13 @@ async def poll_gated(
     limits: FetchLimits | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> tuple[FeedPollResult, list[Entry]]:
-    """poll_feed within the shared bounds; with `clock`, the feed's lease is renewed when its
-    fetch starts (it may have waited for its host longer than the lease)."""
+    """poll_feed within the shared bounds; with `clock`, a feed whose claim (made at `now`)
+    is half spent by the time its fetch starts has its lease renewed."""
     # Host gate first: a task waiting on a busy host must not hold a global slot.
-    async with gates.hosts[_host(feed.url)], gates.overall:
-        if clock is not None:
+    async with gates.hosts[host_of(feed.url)], gates.overall:
+        # Most polls start at once; only one that waited for its host long enough for its
+        # claim to lapse mid-fetch pays a write to renew it.
+        if clock is not None and clock() - now > LEASE / 2:
             async with gates.writes, sessions.begin() as session:
                 await renew_lease(session, feed.id, until=clock() + LEASE)
         return await poll_feed(
@@ -154,14 +157,6 @@ async def poll_feeds(
     results = tuple(result for result, _ in outcomes)
     new = tuple(entry for _, entries in outcomes for entry in entries)
     return PollReport(results=results, new_entries=new)
-
-
-def _host(url: str) -> str:
-    """The host to cap requests by; an unparsable URL is its own group (fetch reports it)."""
-    try:
-        return httpx.URL(url).host
-    except (httpx.InvalidURL, UnicodeError):  # UnicodeError: bad IDNA ("xn--zz")
-        return url
 
 
 def _write_gate(sessions: Sessions) -> asyncio.Semaphore:

@@ -31,8 +31,9 @@ def find_story(
 ) -> StoryRef | None:
     """The story this item belongs to: the same link first, else the most similar near-duplicate.
 
-    The definition, one scan of every candidate; clustering uses cluster.StoryIndex, which must
-    answer the same (tests/hostile/test_hostile_stories.py checks that it does).
+    The definition, one scan of every candidate. ClaimWatch itself never calls it (nor
+    `similarity`): clustering uses cluster.StoryIndex, which must answer the same. It stays as
+    the reference tests/hostile/test_hostile_stories.py and bench/stories.py compare with.
     """
     if link:
         for story in candidates:

@@ -22,7 +22,11 @@ FILE_REASONS = frozenset({REMOVED_FROM_FILE, DISABLED_IN_FILE})
 
 
 def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    """The host a feed is grouped by (politeness, listings); an unparsable URL is its own."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:  # e.g. "http://[::1" — fetch reports it; grouping must not raise
+        return url.lower()
 
 
 def to_feed(row: FeedRow) -> Feed:

@@ -7,6 +7,7 @@ however long or strange the input.
 
 from __future__ import annotations
 
+from bot.ingest.normalize import remove_controls
 from bot.storage.subscriptions import is_plain
 
 SHOWN = 40  # characters of the user's own text quoted back in an answer
@@ -19,10 +20,7 @@ class ArgumentError(ValueError):
 
 def shown(text: str, limit: int = SHOWN) -> str:
     """`text` as one short line to quote back: invisible characters dropped, spaces collapsed."""
-    visible = "".join(
-        " " if c.isspace() else c for c in text[: limit * 2] if is_plain(c) or c.isspace()
-    )
-    line = " ".join(visible.split())
+    line = " ".join(remove_controls(text[: limit * 2]).split())
     return line if len(line) <= limit and len(text) <= limit * 2 else line[: limit - 1] + "…"
 
 

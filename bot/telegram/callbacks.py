@@ -22,7 +22,6 @@ from bot.callback_data import (
 )
 from bot.deliver.render import html_to_plain
 from bot.domain import Subscription
-from bot.storage.claims import get_claim, list_themes
 from bot.storage.subscribers import get_subscriber
 from bot.telegram.arguments import plain_name
 from bot.telegram.catalog import BUTTONS
@@ -33,7 +32,7 @@ from bot.telegram.gate import may_use, refusal
 from bot.telegram.keyboards import subscription_button, subscription_label
 from bot.telegram.leaving import STOPPED, delete_chat
 from bot.telegram.permissions import ChatAdmins
-from bot.telegram.subscriptions import change_subscription, mute_claim
+from bot.telegram.subscriptions import change_subscription, mute_claim, target_exists
 
 log = logging.getLogger(__name__)
 STALE = "This button no longer does anything; try /help."
@@ -77,17 +76,11 @@ async def refresh_keyboard(query: CallbackQuery, added: bool, target: Subscripti
 async def known_target(ctx: BotContext, key: ChatKey, sub: Subscription, *, add: bool) -> bool:
     """Whether a pressed target names something real: a claim or theme that exists, or (to
     unsubscribe) something the chat follows. Callback data is input: anyone can forge it."""
-    if sub.kind == "all":
+    if await target_exists(ctx, sub):
         return True
-    if not plain_name(sub.target):
+    if add or not plain_name(sub.target):
         return False  # never query with forged bytes (PostgreSQL refuses NUL even to compare)
     async with ctx.sessions() as session:
-        if sub.kind in ("claim", "mute") and await get_claim(session, sub.target) is not None:
-            return True
-        if sub.kind == "theme" and sub.target in await list_themes(session):
-            return True
-        if add:
-            return False
         subscriber = await get_subscriber(session, chat_id=key.chat_id, thread_id=key.thread_id)
     return subscriber is not None and sub in subscriber.subscriptions
 

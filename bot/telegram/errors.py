@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.error import NetworkError, TelegramError
 
 from bot.deliver.render import escape
-from bot.logs import redact
+from bot.logs import settings_redactor
 from bot.telegram.chat import Ctx, reply
 from bot.telegram.context import BotContext
 
@@ -65,17 +65,19 @@ def first_in_window(told: OrderedDict[str, datetime], kind: str, now: datetime) 
 
 def error_handler(ctx: BotContext) -> ErrorCallback:
     told: OrderedDict[str, datetime] = OrderedDict()
+    # Operators get the same redaction as the log: token, webhook secret, database password.
+    secrets = settings_redactor(ctx.settings)
 
     async def on_error(update: object, context: Ctx) -> None:
         error = context.error
-        description = redact(f"{type(error).__name__}: {error}", ctx.settings.token)
+        description = secrets.redact(f"{type(error).__name__}: {error}")
         chat_id = getattr(getattr(update, "effective_chat", None), "id", None)
         # The traceback is formatted here so the token can be cut out of it too.
         trace = "".join(traceback.format_exception(error)) if error else ""
         log.error(
             "error while handling an update: %s\n%s",
             description,
-            redact(trace, ctx.settings.token),
+            secrets.redact(trace),
             extra={"chat_id": chat_id},
         )
         if isinstance(update, Update) and update.effective_message is not None:
@@ -98,8 +100,6 @@ def error_handler(ctx: BotContext) -> ErrorCallback:
             try:
                 await context.bot.send_message(admin, text)
             except TelegramError as err:
-                log.warning(
-                    "could not tell operator %s: %s", admin, redact(str(err), ctx.settings.token)
-                )
+                log.warning("could not tell operator %s: %s", admin, secrets.redact(str(err)))
 
     return on_error
