@@ -18,6 +18,10 @@ PUBLIC_WEBHOOK_PORTS = frozenset({443, 80, 88, 8443})
 # Telegram's rule for setWebhook's secret_token.
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _HOST = re.compile(r"[A-Za-z0-9.:-]+")
+# A Bot API token: the bot's id, a colon, then the secret (35 of these characters today).
+_TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{10,200}")
+# Telegram user ids are positive and fit in 64 bits (in practice in 52).
+MAX_USER_ID = 2**63 - 1
 
 # One good value per variable, quoted in start-up errors so the fix is obvious.
 EXAMPLES: dict[str, str] = {
@@ -68,12 +72,17 @@ def check_http_url(value: str) -> str:
     value = value.strip()
     try:
         parts = urlsplit(value)
-        host = parts.hostname
-    except ValueError:  # e.g. a bad IPv6 literal
-        host = None
-    if not host or parts.scheme not in ("http", "https"):
+        parts.port  # noqa: B018 -- reading it checks the port is a number in 0-65535
+    except ValueError as err:  # e.g. a bad IPv6 literal, or port 99999
+        raise ValueError(f"is not a valid URL: {err}") from None
+    if not parts.hostname or parts.scheme not in ("http", "https"):
         raise ValueError("must start with http:// or https:// and name a host")
     return value.rstrip("/")
+
+
+def _is_user_id(text: str) -> bool:
+    """ASCII digits ("²" is a digit to str.isdigit) of a positive id that fits in 64 bits."""
+    return text.isascii() and text.isdigit() and len(text) <= 19 and 0 < int(text) <= MAX_USER_ID
 
 
 class SettingConflict(ValueError):
@@ -130,7 +139,7 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             parts = [p.strip() for p in value.split(",") if p.strip()]
             # User ids are positive; a negative number is a group's id and would never match.
-            if not all(p.isascii() and p.isdigit() and int(p) > 0 for p in parts):
+            if not all(_is_user_id(p) for p in parts):
                 raise ValueError("must be comma-separated numeric Telegram user ids")
             return frozenset(int(p) for p in parts)
         return value
@@ -179,8 +188,8 @@ class Settings(BaseSettings):
         if value is None or not value.get_secret_value().strip():
             return None
         token = value.get_secret_value().strip()
-        head, _, tail = token.partition(":")
-        if not (head.isascii() and head.isdigit()) or len(tail) < 10:
+        # Only these characters: the token goes into every Bot API URL's path.
+        if not _TOKEN.fullmatch(token):
             raise ValueError("does not look like a bot token (digits, a colon, then the secret)")
         return SecretStr(token)
 

@@ -11,6 +11,7 @@ import runner
 from feedserver import FeedServer
 
 from bot.domain import Feed
+from bot.ingest.opml import MAX_BYTES as MAX_OPML_BYTES
 from bot.ingest.opml import OpmlError, read_opml, write_opml
 
 
@@ -135,6 +136,26 @@ def test_opml_round_trip_through_the_cli(workdir: Path, server: FeedServer) -> N
     garbage.write_text("<html>")
     failed = claimwatch(workdir, "feeds", "import-opml", str(garbage))
     assert failed.returncode == 1 and "cannot read the OPML file" in failed.stderr
+
+
+def test_import_opml_refuses_a_file_too_big_before_parsing_it(workdir: Path) -> None:
+    huge = workdir / "huge.opml"
+    with huge.open("wb") as file:  # sparse: no 10 MiB written to the disk
+        file.write(b'<?xml version="1.0"?><opml version="2.0"><body>')
+        file.truncate(MAX_OPML_BYTES + 1)
+    failed = claimwatch(workdir, "feeds", "import-opml", str(huge))
+    assert failed.returncode == 1
+    assert "cannot read the OPML file" in failed.stderr
+    assert "larger than 10 MiB" in failed.stderr
+    assert "imported" not in failed.stdout  # refused before any feed was looked at
+
+
+def test_read_opml_refuses_more_than_the_cap() -> None:
+    small = b'<?xml version="1.0"?><opml><body><outline xmlUrl="https://a.example.org/"/>'
+    padded = small + b" " * (MAX_OPML_BYTES - len(small) - len(b"</body></opml>"))
+    assert len(read_opml(padded + b"</body></opml>")) == 1  # exactly the cap still reads
+    with pytest.raises(OpmlError, match="larger than 10 MiB"):
+        read_opml(padded + b" </body></opml>")
 
 
 def test_opml_refuses_entity_declarations() -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from timing import scaled
+from runner import claimwatch
 
 from bot.cli import main
 from bot.config import EXAMPLES, ListenAddress, SettingsError, load_settings
@@ -59,6 +57,16 @@ def test_values_are_read_from_env_and_dotenv(
         ("CLAIMWATCH_WEBHOOK_URL", "bot.example.org/hook", "CLAIMWATCH_WEBHOOK_URL: must start"),
         ("CLAIMWATCH_CONTACT_URL", "https://", "CLAIMWATCH_CONTACT_URL: must start"),
         ("CLAIMWATCH_WEBHOOK_SECRET", "has spaces", "CLAIMWATCH_WEBHOOK_SECRET: must be 1 to"),
+        # Hostile: digits str.isdigit accepts but int() refuses or reads otherwise, ids past
+        # 64 bits, and one past Python's 4,300-digit limit on int().
+        ("CLAIMWATCH_ADMIN_IDS", "12,²", "CLAIMWATCH_ADMIN_IDS: must be comma-separated"),
+        ("CLAIMWATCH_ADMIN_IDS", "١٢٣", "CLAIMWATCH_ADMIN_IDS: must be comma-separated"),
+        ("CLAIMWATCH_ADMIN_IDS", "0", "CLAIMWATCH_ADMIN_IDS: must be comma-separated"),
+        ("CLAIMWATCH_ADMIN_IDS", "9223372036854775808", "CLAIMWATCH_ADMIN_IDS: must be comma"),
+        ("CLAIMWATCH_ADMIN_IDS", "9" * 5000, "CLAIMWATCH_ADMIN_IDS: must be comma-separated"),
+        ("CLAIMWATCH_WEBHOOK_LISTEN", ":８４４３", "CLAIMWATCH_WEBHOOK_LISTEN: must be HOST:PORT"),
+        ("TELEGRAM_API_URL", "http://127.0.0.1:8o81", "TELEGRAM_API_URL: is not a valid URL"),
+        ("CLAIMWATCH_CONTACT_URL", "https://[::1/x", "CLAIMWATCH_CONTACT_URL: is not a valid"),
     ],
 )
 def test_bad_value_names_variable_and_gives_example(
@@ -81,6 +89,45 @@ def test_bad_token_is_reported_without_echoing_it(monkeypatch: pytest.MonkeyPatc
     assert "not-a-token-secret-value" not in str(err.value)
 
 
+def test_the_largest_64_bit_admin_id_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLAIMWATCH_ADMIN_IDS", "9223372036854775807, 0042")
+    assert load_settings().admin_ids == frozenset({2**63 - 1, 42})
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "12²:ABCDEFGHIJKLMNOP",  # "²" is a digit to str.isdigit
+        "١٢٣:ABCDEFGHIJKLMNOP",  # Arabic-Indic digits
+        ":ABCDEFGHIJKLMNOP",
+        "123456:short",
+        "123456:ABCDEFGH/../IJKLMNOP",  # would change the path of every Bot API URL
+        "123456:ABCDEFGH IJKLMNOP",
+        "123456:ABCDEFGH?x=IJKLMNOP",
+        "123456:ABCDEFGHIJKLMNOP\n7",
+        "123456:" + "A" * 5000,
+    ],
+)
+def test_a_malformed_token_is_refused_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    [line] = str(err.value).splitlines()
+    assert line.startswith("TELEGRAM_BOT_TOKEN: does not look like a bot token")
+    assert token.partition(":")[2] not in line
+
+
+def test_a_webhook_url_with_a_port_past_65535_names_the_variable() -> None:
+    with pytest.raises(SettingsError) as err:
+        load_settings(
+            TELEGRAM_BOT_TOKEN=TOKEN, CLAIMWATCH_WEBHOOK_URL="https://bot.example.org:99999/h"
+        )
+    [line] = str(err.value).splitlines()
+    assert line.startswith("CLAIMWATCH_WEBHOOK_URL: is not a valid URL: Port out of range")
+
+
 def test_every_bad_variable_gets_its_own_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLAIMWATCH_TICK_SECONDS", "-5")
     monkeypatch.setenv("CLAIMWATCH_PER_HOST_LIMIT", "many")
@@ -90,21 +137,13 @@ def test_every_bad_variable_gets_its_own_line(monkeypatch: pytest.MonkeyPatch) -
     assert names == ["CLAIMWATCH_PER_HOST_LIMIT", "CLAIMWATCH_TICK_SECONDS"]
 
 
-def claimwatch(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """The real command in a process of its own, with only `env` set."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env={"PATH": "/usr/bin:/bin", **env},
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=scaled(60),
-        check=False,
-    )
+def only(env: dict[str, str]) -> dict[str, str]:
+    """A child's environment with only `env` set (and a PATH)."""
+    return {"PATH": "/usr/bin:/bin", **env}
 
 
 def test_cli_refuses_to_start_with_bad_settings(tmp_path: Path) -> None:
-    result = claimwatch("db", "upgrade", env={"CLAIMWATCH_TICK_SECONDS": "soon"}, cwd=tmp_path)
+    result = claimwatch(tmp_path, only({"CLAIMWATCH_TICK_SECONDS": "soon"}), "db", "upgrade")
     assert result.returncode == 2
     assert "CLAIMWATCH_TICK_SECONDS" in result.stderr
     assert "Traceback" not in result.stderr
@@ -212,7 +251,7 @@ def test_run_with_a_bad_listen_address_exits_before_migrating(tmp_path: Path) ->
         "CLAIMWATCH_WEBHOOK_URL": "https://bot.example.org/telegram",
         "CLAIMWATCH_WEBHOOK_LISTEN": "0.0.0.0:http",
     }
-    result = claimwatch("run", env=env, cwd=tmp_path)
+    result = claimwatch(tmp_path, only(env), "run")
     assert result.returncode == 2
     assert result.stderr.strip() == (
         "claimwatch: CLAIMWATCH_WEBHOOK_LISTEN: must be HOST:PORT with a port from 1 to 65535, "

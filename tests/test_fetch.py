@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import zlib
 from collections.abc import AsyncIterator
@@ -151,3 +153,80 @@ async def test_address_safety(url: str, refused: bool) -> None:
 def test_public_address_table() -> None:
     assert is_public_address(ipaddress.ip_address("93.184.216.34"))
     assert not is_public_address(ipaddress.ip_address("fd00::1"))
+
+
+# --- hostile response headers -----------------------------------------------------------------
+# The feed server writes its own Content-Length, so these answers are sent byte for byte.
+
+
+@contextlib.asynccontextmanager
+async def answering(head: bytes, body: bytes = b"") -> AsyncIterator[str]:
+    """A local server that answers every request with `head` + CRLF CRLF + `body`."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(head + b"\r\n\r\n" + body)
+            await writer.drain()
+        writer.close()
+
+    listener = await asyncio.start_server(answer, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{listener.sockets[0].getsockname()[1]}/feed.xml"
+    finally:
+        listener.close()
+
+
+@pytest.mark.parametrize(
+    "length",
+    [
+        "\u0661\u0662".encode(),  # Arabic-Indic digits: isdigit() but not a length
+        b"9" * 5000,  # past the digits Python's int() takes
+        b"-1",
+        b"12, 13",
+        b"0x10",
+    ],
+)
+async def test_a_malformed_content_length_is_one_fetch_error(
+    client: httpx.AsyncClient, length: bytes
+) -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: " + length
+    async with answering(head, b"<rss/>") as url:
+        with pytest.raises(
+            FetchError, match=r"^fetch: (bad|conflicting) Content-Length( headers)?$"
+        ):
+            await fetch_feed(client, url, limits=LIMITS)
+
+
+async def test_a_huge_content_length_is_refused_before_the_body_is_read(
+    client: httpx.AsyncClient,
+) -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: 999999999999"
+    async with answering(head, b"<rss/>") as url:  # the body never comes: no read may wait
+        with pytest.raises(FetchError, match=r"^fetch: the feed is larger than 10 MiB$"):
+            await fetch_feed(client, url, limits=LIMITS)
+
+
+@pytest.mark.parametrize(
+    ("location", "message"),
+    [
+        (b"http://[::1", r"^fetch: Invalid URL in location header: Invalid port"),
+        (b"http://exa\x01mple.org/", r"^fetch: Invalid URL in location header: Invalid non-"),
+        (b"http://" + b"a" * 8000 + b".org/", r"^fetch: invalid host name$"),
+        (b"http://xn--zz.example.org/", r"^fetch: invalid host name$"),
+        # httpx takes any port number: refused before a lookup, not "cannot resolve"
+        (b"http://example.org:99999999/", r"^fetch: redirected to an invalid address http"),
+        (
+            b"file:///etc/passwd",
+            r"^fetch: redirected to an unsupported address file:///etc/passwd$",
+        ),
+    ],
+)
+async def test_a_malformed_location_is_one_fetch_error(
+    client: httpx.AsyncClient, location: bytes, message: str
+) -> None:
+    head = b"HTTP/1.1 302 Found\r\nContent-Length: 0\r\nLocation: " + location
+    async with answering(head) as url:
+        with pytest.raises(FetchError, match=message) as caught:
+            await fetch_feed(client, url, limits=LIMITS)
+    assert len(str(caught.value)) <= 250 and str(caught.value).isprintable()

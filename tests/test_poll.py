@@ -471,3 +471,36 @@ async def test_a_database_refusing_the_entries_is_recorded_on_the_feed_and_other
     assert [e.title for e in report.new_entries] == ["Item 0", "Item 1"]
     async with sqlite_sessions() as session:
         assert await count_entries(session, feed_id=fine.id) == 2
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("²", 0),  # a digit to str.isdigit, not to int(): ignored, the usual backoff
+        ("9" * 5000, 24),  # past int()'s 4,300-digit limit: a day, the longest delay
+        ("-5", 0),
+        ("Thu, 99 Foo 2026 99:99:99 GMT", 0),
+        ("3600", 1),
+    ],
+)
+async def test_a_hostile_retry_after_is_bounded_and_stops_nothing(
+    sqlite_sessions: Sessions,
+    server: FeedServer,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    case: tuple[str, int],
+) -> None:
+    header, hours = case
+    server.feed("/good.xml", items=2)
+    server.status("/limited.xml", 429, {"Retry-After": header})
+    await add_config_feeds(sqlite_sessions, server, "/good.xml", "/limited.xml")
+
+    report = await poll(sqlite_sessions, client, settings)
+
+    assert len(report.new_entries) == 2
+    feeds = {f.url.rsplit("/", 1)[1]: f for f in await _all(sqlite_sessions)}
+    limited = feeds["limited.xml"]
+    assert limited.last_status == 429 and limited.error_count == 1
+    # Never sooner than the usual backoff (the 10 min interval), never later than a day.
+    expected = max(timedelta(minutes=10), timedelta(hours=hours))
+    assert limited.next_check_at == NOW + expected

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.domain import FeedHealth, FeedSpec, FeedUpdate, ParsedEntry
 from bot.storage.db import Sessions
 from bot.storage.entries import count_entries, store_entries
@@ -13,6 +15,7 @@ from bot.storage.feeds import (
     claim_due_feeds,
     feed_health_counts,
     find_feed,
+    host_of,
     list_feeds,
     record_feed_update,
     remove_feed,
@@ -179,3 +182,21 @@ async def test_store_entries_handles_large_batches(sessions: Sessions) -> None:
             session, a.id, [parsed(str(n)) for n in range(1200)], now=NOW, backlog=True
         )
     assert len(new) == 1200 and new[0].identity == "0" and new[-1].identity == "1199"
+
+
+@pytest.mark.parametrize("key", ["²", "99999999999999999999", "9" * 5000, "#0", "-1", "2147483648"])
+async def test_a_feed_number_no_feed_can_have_finds_nothing(sessions: Sessions, key: str) -> None:
+    """`feeds remove` and /removefeed look feeds up by number: a number past the database's
+    integer range, or a digit that is not ASCII, is no feed, never an error."""
+    async with sessions.begin() as session:
+        await sync_feeds(session, [A], now=NOW)
+    async with sessions() as session:
+        assert await find_feed(session, key) is None
+        found = await find_feed(session, "#1")
+    assert found is not None and found.url == A.url
+
+
+def test_the_host_of_an_unparsable_url_is_the_url_itself() -> None:
+    """Grouping feeds by host must not raise on a URL only the fetch can reject."""
+    assert host_of("http://[::1/RSS") == "http://[::1/rss"
+    assert host_of("https://News.Example.org/rss") == "news.example.org"

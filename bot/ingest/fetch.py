@@ -14,18 +14,9 @@ import httpcore
 import httpx
 
 from bot.config import Settings
-from bot.errors import FetchError, UnsafeFeedError
+from bot.errors import FetchError
 from bot.ingest.network import TRUSTED, FeedTransport
-from bot.ingest.safety import (
-    INVALID_HOST,
-    AddressRefused,
-    InvalidHostName,
-    Resolver,
-    UnresolvableHost,
-    lookup_host,
-    refused_text,
-    resolve_host,
-)
+from bot.ingest.safety import HOST_ERRORS, Resolver, host_error, lookup_host, resolve_host
 
 MiB = 1024 * 1024
 PERMANENT = frozenset({301, 308})
@@ -140,14 +131,8 @@ async def fetch_feed(
         raise FetchError(url, f"fetch: timed out ({_describe(err)})") from None
     except httpx.HTTPError as err:
         raise FetchError(url, f"fetch: {_describe(err)}") from None
-    except httpx.InvalidURL as err:  # not an HTTPError: a bad port or host in the address
-        raise FetchError(url, f"fetch: invalid address ({str(err)[:160]})") from None
-    except AddressRefused as err:
-        raise UnsafeFeedError(url, refused_text(err.host)) from None
-    except UnresolvableHost as err:
-        raise FetchError(url, f"fetch: cannot resolve the host name {err.host}") from None
-    except (InvalidHostName, UnicodeError):  # UnicodeError: the IDNA codec, wherever it runs
-        raise FetchError(url, INVALID_HOST) from None
+    except HOST_ERRORS as err:  # the address, its host or what it resolved to (not HTTPError)
+        raise host_error(url, err) from None
 
 
 async def _follow(
@@ -192,9 +177,11 @@ async def _follow(
 def _redirect_target(url: str, current: str, location: str) -> str:
     try:
         target = urljoin(current, location.strip())
+        parts = urlsplit(target)
+        parts.port  # noqa: B018 -- a port past 65535, which httpx would take, raises here
     except ValueError:  # e.g. an unclosed IPv6 bracket
         raise FetchError(url, f"fetch: redirected to an invalid address {location[:200]}") from None
-    if urlsplit(target).scheme not in ("http", "https"):
+    if parts.scheme not in ("http", "https"):
         raise FetchError(url, f"fetch: redirected to an unsupported address {target[:200]}")
     return target
 

@@ -11,13 +11,20 @@ from bot.feeds_file import DEFAULT_INTERVAL, check_feed_url
 from bot.ingest.normalize import remove_controls
 from bot.ingest.xmlguard import strip_dtd
 
+# Some 50,000 feeds; a larger file is not a feed list, and is refused before it is parsed.
+MAX_BYTES = 10 * 1024 * 1024
+
 
 class OpmlError(ValueError):
     """The file is not OPML we can read."""
 
 
 def read_opml(data: bytes, *, interval_seconds: int = DEFAULT_INTERVAL) -> list[FeedSpec]:
-    """Every outline with an xmlUrl; a parent outline's title becomes the feed's theme."""
+    """Every outline with an xmlUrl; a parent outline's title becomes the feed's theme.
+
+    Read at most MAX_BYTES + 1 bytes of a file: more is refused here."""
+    if len(data) > MAX_BYTES:
+        raise OpmlError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MiB")
     # ElementTree's expat expands internal entities, so no DTD may reach it: a feed list has
     # no use for one, and one that declares entities is refused outright rather than read
     # with them left out. A plain `<!DOCTYPE opml>` is dropped silently.

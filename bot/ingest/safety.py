@@ -163,29 +163,38 @@ def refused_text(host: str) -> str:
     return f"{NOT_PUBLIC} ({where})"
 
 
+# Every way a host check fails; host_error turns each into the feed's one-sentence error.
+# UnicodeError: the IDNA codec, wherever it runs.
+HOST_ERRORS = (InvalidHostName, UnresolvableHost, AddressRefused, httpx.InvalidURL, UnicodeError)
+
+
+def host_error(url: str, err: Exception) -> FetchError:
+    """The FetchError (one sentence) for `err`, one of HOST_ERRORS, met fetching `url`."""
+    if isinstance(err, AddressRefused):
+        return UnsafeFeedError(url, refused_text(err.host))
+    if isinstance(err, UnresolvableHost):
+        return FetchError(url, f"fetch: cannot resolve the host name {err.host}")
+    if isinstance(err, httpx.InvalidURL):  # a bad port, say: httpx's own words
+        return FetchError(url, f"fetch: invalid address ({str(err)[:160]})")
+    return FetchError(url, INVALID_HOST)
+
+
 def ensure_valid_host(url: str) -> None:
     """Raise FetchError (one sentence) when `url`'s host could never be looked up."""
     try:
         lookup_host(url)
-    except InvalidHostName:
-        raise FetchError(url, INVALID_HOST) from None
-    except httpx.InvalidURL as err:
-        raise FetchError(url, f"fetch: invalid address ({str(err)[:160]})") from None
+    except HOST_ERRORS as err:
+        raise host_error(url, err) from None
 
 
 async def ensure_public_url(url: str, *, resolver: Resolver = resolve_host) -> None:
     """Raise FetchError unless `url`'s host is valid and resolves only to public addresses.
 
     For checks without a fetch (OPML import); fetches are checked at connect time."""
-    ensure_valid_host(url)
-    parsed = httpx.URL(url)
-    host = parsed.raw_host.decode("ascii")
     try:
+        host = lookup_host(url)
+        parsed = httpx.URL(url)
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         await resolve_checked(host, port, allow_private=False, resolver=resolver)
-    except InvalidHostName:
-        raise FetchError(url, INVALID_HOST) from None
-    except UnresolvableHost as err:
-        raise FetchError(url, f"fetch: cannot resolve the host name {err.host}") from None
-    except AddressRefused as err:
-        raise UnsafeFeedError(url, refused_text(err.host)) from None
+    except HOST_ERRORS as err:
+        raise host_error(url, err) from None

@@ -30,7 +30,8 @@ def retry_after_seconds(value: str | None, *, now: datetime) -> int | None:
         return None
     value = value.strip()
     if value.isascii() and value.isdigit():
-        # Bounded: a server's "Retry-After: 99999…" must not overflow the date arithmetic.
+        # ASCII only ("²" is a digit to isdigit, not to int) and bounded: int() refuses a
+        # string past 4,300 digits, and a day is the most any delay becomes anyway.
         return int(value) if len(value) <= 9 else 10**9
     try:
         when = parsedate_to_datetime(value)

@@ -17,8 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.storage.feeds import list_feeds
+from bot.storage.subscriptions import is_plain
 from bot.telegram.admin import read_feed_ref, read_new_feed
-from bot.telegram.arguments import ArgumentError
+from bot.telegram.arguments import SHOWN, ArgumentError, shown
 from bot.telegram.claims import find_claim_id
 from bot.telegram.errors import SORRY
 from bot.telegram.settings import (
@@ -70,6 +71,15 @@ def test_argument_parsers_return_a_value_or_one_line(text: str) -> None:
     resolved = resolve_targets(words, THEMES, CLAIM_IDS)
     lines = describe_unknown(resolved.unknown)
     assert len(lines) <= 4 and sum(len(line) for line in lines) <= 1200
+
+
+@settings(max_examples=300, deadline=None)
+@given(hostile_text)
+def test_text_quoted_back_is_one_short_visible_line(text: str) -> None:
+    line = shown(text)
+    assert len(line) <= SHOWN and is_plain(line)  # no newline, control, surrogate or override
+    assert line == line.strip() or line.endswith("…")
+    assert "  " not in line and "\x1b" not in line
 
 
 @pytest.fixture

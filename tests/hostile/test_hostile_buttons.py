@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from botapi import BotApiServer
-from botharness import GROUP, MEMBER, NOW, REFUSAL, RunningBot, group_server
+from botharness import GROUP, MEMBER, NOW, OPERATOR, REFUSAL, RunningBot, group_server
 
 from bot.domain import Subscription
 from bot.storage.claims import retire_claim
@@ -37,7 +37,10 @@ async def press(bot: RunningBot, data: str, *, chat_id: int, user_id: int | None
 @pytest.mark.parametrize(
     "data",
     ["sub:claim:no-such-claim", "sub:theme:no-such-theme", "mute:no-such-claim",
-     "unsub:claim:no-such-claim", "unsub:theme:no-such-theme", "sub:claim:Trump-Xi-Visit"],
+     "unsub:claim:no-such-claim", "unsub:theme:no-such-theme", "sub:claim:Trump-Xi-Visit",
+     # forged bytes no keyboard of ours carries: never reach the database
+     "sub:claim:nul\x00", "unsub:claim:nul\x00", "mute:\ud800", "unsub:theme:\u202eevil",
+     "sub:theme:two words", "sub:claim:" + "x" * 100, "unsub:claim:" + "x" * 100],
 )  # fmt: skip
 async def test_presses_for_claims_or_themes_that_do_not_exist_store_nothing(
     bot: RunningBot, data: str
@@ -88,3 +91,20 @@ async def test_group_members_who_are_not_admins_change_nothing(bot: RunningBot, 
     assert await press(bot, data, chat_id=GROUP, user_id=MEMBER) == REFUSAL
     assert await bot.subscriber(GROUP) is None
     assert bot.server.answers[-1].get("show_alert") is True
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["claim:nul\x00", "claim:\ud800", "claim:" + "x" * 200, "claim:TRUMP-XI-VISIT",
+     "theme:\x1b[31mred", "theme:\u202eevil", "theme:" + "y" * 200],
+)  # fmt: skip
+async def test_forged_claim_and_theme_buttons_get_one_short_line(
+    bot: RunningBot, data: str
+) -> None:
+    """Buttons anyone may press still read their data as input: one line back, no error."""
+    assert await press(bot, data, chat_id=STRANGER) == ""
+    [answer] = bot.server.sent(STRANGER)
+    assert answer.text.startswith(("There is no claim <code>", "No claims under <code>"))
+    assert "\n" not in answer.text and len(answer.text) < 200
+    assert all(c.isprintable() for c in answer.text)
+    assert bot.server.sent(OPERATOR) == []  # nothing reached the error handler

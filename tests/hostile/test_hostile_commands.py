@@ -181,6 +181,34 @@ async def test_captions_are_not_commands(bot: RunningBot, user: int) -> None:
     assert await answers_to(bot, update, chat_id=user) == []
 
 
+def forwarded(update: dict[str, Any], author: int) -> dict[str, Any]:
+    """`update`'s message as a forward of a message `author` wrote."""
+    update["message"]["forward_origin"] = {
+        "type": "user",
+        "date": int(time.time()) - 60,
+        "sender_user": {"id": author, "is_bot": False, "first_name": f"User{author}"},
+    }
+    return update
+
+
+async def test_a_forwarded_command_runs_with_the_forwarders_rights_not_the_authors(
+    bot: RunningBot, one_feed: None
+) -> None:
+    """Forwarding an operator's (or a group admin's) command lends none of their rights."""
+    removal = forwarded(telegram_update(bot.server, "/removefeed 1", chat_id=STRANGER), OPERATOR)
+    assert await answers_to(bot, removal, chat_id=STRANGER) == [
+        "Sorry, /removefeed is for the bot's operators only."
+    ]
+    async with bot.sessions() as session:
+        [feed] = await list_feeds(session)
+    assert feed.enabled
+    pause = telegram_update(bot.server, "/pause", chat_id=GROUP, user_id=MEMBER)
+    assert await answers_to(bot, forwarded(pause, ADMIN), chat_id=GROUP, user_id=MEMBER) == [
+        REFUSAL
+    ]
+    assert await bot.subscriber(GROUP) is None
+
+
 # --- the handlers are the catalog --------------------------------------------------------------
 
 # Handlers built outside a running bot: building touches neither the database nor the network.
