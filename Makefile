@@ -14,7 +14,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(FIND_LINKS) -e '.[semantic,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(FIND_LINKS) -e '.[semantic,train,dev]'
 	touch $(STAMP)
 
 run: install

@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     )
     feeds_path: Path = Field(default=Path("feeds.yaml"), alias="CLAIMWATCH_FEEDS")
     claims_path: Path = Field(default=Path("claims.yaml"), alias="CLAIMWATCH_CLAIMS")
+    # The claims' sentence vectors, kept between runs; empty to keep them in memory only.
+    vector_cache: Path | None = Field(
+        default=Path("claimwatch-vectors.npz"), alias="CLAIMWATCH_VECTOR_CACHE"
+    )
     # NoDecode: the value is a comma-separated list, not JSON.
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(
         default=frozenset(), alias="CLAIMWATCH_ADMIN_IDS"

@@ -93,7 +93,7 @@ async def test_a_due_digest_groups_by_theme_and_claim_with_tallies(sessions: Ses
     )
     assert "Trade <talks> resume — Wire · possibly related" in plain
     assert (
-        '<a href="https://n.example/1">Visit on track</a> — Reuters, AP · supports (70%)'
+        '<a href="https://n.example/1">Visit on track</a> — Reuters, AP · likely supports (70%)'
         in row.text
     )
     for absent in ("Arctic", "gossip", "backlog", "Before the period"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -9,11 +10,11 @@ from botapi import parse_html
 
 from bot.deliver.render import (
     alert_buttons,
-    confidence_words,
     html_to_plain,
     link,
     render_alert,
     split_message,
+    stance_words,
     utf16_len,
 )
 from bot.domain import Claim, Evidence, StoredMatch
@@ -62,17 +63,16 @@ def test_alert_shows_claim_link_sources_time_stance_and_why() -> None:
     assert '<a href="https://n.example/a?b=1&amp;c=2">Visit &lt;confirmed&gt;</a>' in text
     assert "Reuters, A&B <News>" in plain
     assert "04 Mar 2026 13:05 CET" in plain
-    assert "Supports (moderate confidence, 62%)" in plain
-    assert "Trump <will> visit Beijing & meet Xi" in plain and "trump, beijing" in plain
-    assert "score 0.73" in plain
+    assert "Likely supports (62%)" in plain
+    assert "Why: “Trump <will> visit Beijing & meet Xi”" in plain
 
 
 @pytest.mark.parametrize(
     ("stance", "level", "words"),
     [
-        ("supports", "alert", "Supports"),
-        ("contradicts", "alert", "Contradicts"),
-        ("related", "alert", "Bears on"),
+        ("supports", "alert", "Likely supports"),
+        ("contradicts", "alert", "Likely contradicts"),
+        ("related", "alert", "Likely bears on"),
         ("supports", "digest", "Possibly related"),
     ],
 )
@@ -86,13 +86,30 @@ def test_stance_words(stance: str, level: str, words: str) -> None:
 @pytest.mark.parametrize(
     ("confidence", "label"),
     [
-        (0.3, "low confidence, 30%"),
-        (0.6, "moderate confidence, 60%"),
-        (0.9, "high confidence, 90%"),
+        (0.3, "possibly supports (30%)"),
+        (0.45, "perhaps supports (45%)"),
+        (0.6, "likely supports (60%)"),
+        (0.9, "very likely supports (90%)"),
     ],
 )
-def test_confidence_is_labelled_honestly(confidence: float, label: str) -> None:
-    assert confidence_words(confidence) == label
+def test_the_words_say_as_much_as_the_number(confidence: float, label: str) -> None:
+    match = replace(stored("t"), confidence=confidence)
+    assert stance_words(match) == label
+
+
+def test_why_names_the_claim_example_the_item_resembles() -> None:
+    why = Evidence(
+        "Officials said the April trip was off.",
+        "Trump's visit to China is postponed.",
+        ("trump",),
+        0.4,
+        0.7,
+    )
+    plain = parse_html(render_alert([(replace(stored("t"), why=why), CLAIM)], timezone="UTC"))
+    assert (
+        "Why: “Officials said the April trip was off.” resembles "
+        "“Trump's visit to China is postponed.”"
+    ) in plain
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", None, "ftp://x"])

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from bot.cli import claims, db, deliveries, feeds, matching, poll, run
+from bot.cli import claims, db, deliveries, feeds, matching, poll, run, training
 from bot.config import Settings, SettingsError, load_settings
 from bot.errors import ConfigFileError, StartupError
 from bot.logs import configure_logging
@@ -18,7 +18,7 @@ Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 log = logging.getLogger(__name__)
 
-AREAS = (run, db, poll, feeds, claims, matching, deliveries)
+AREAS = (run, db, poll, feeds, claims, matching, training, deliveries)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,16 +6,19 @@ Both read claims.yaml directly and need no database.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO, cast, get_args
+from typing import Any, TextIO
 
 from bot.claims_file import load_claims_file
 from bot.config import Settings
-from bot.domain import Match, Stance
-from bot.match.evaluate import LabeledItem, evaluate, format_report
-from bot.match.features import ItemText
+from bot.domain import Match
+from bot.match.dataset import LabeledItem, labeled_files, load_labeled, parse_labeled_line, select
+from bot.match.evaluate import evaluate, format_report
+from bot.match.loco import format_left_out, leave_one_claim_out
 from bot.match.service import Matcher, load_matcher
 
 
@@ -28,8 +31,20 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     match.add_argument("--all", action="store_true", help="list digest-level matches too")
     _common(match)
     match.set_defaults(handler=run_match)
-    ev = commands.add_parser("eval", help="measure the matcher on a labeled JSONL file")
-    ev.add_argument("file", type=Path, help="labeled JSONL (the format of eval/dev.jsonl)")
+    ev = commands.add_parser("eval", help="measure the matcher on labeled news")
+    ev.add_argument(
+        "file", type=Path, nargs="?", help="labeled JSONL (the format of eval/labeled/*.jsonl)"
+    )
+    ev.add_argument(
+        "--split",
+        choices=("train", "dev", "test"),
+        help="instead of a file, that split of eval/labeled (test: only for final numbers)",
+    )
+    ev.add_argument(
+        "--loco",
+        action="store_true",
+        help="also refit without each claim in turn and measure it as a new claim (slow)",
+    )
     _common(ev)
     ev.set_defaults(handler=run_eval)
 
@@ -64,26 +79,13 @@ def read_items(path: Path) -> tuple[list[LabeledItem], list[str]]:
         except json.JSONDecodeError:
             problems.append(f"{path}:{number}: not valid JSON, skipped")
             continue
-        if not isinstance(record, dict) or not isinstance(record.get("title"), str):
+        labeled = parse_labeled_line(record)
+        if labeled is None:
             problems.append(f"{path}:{number}: an item needs at least a text 'title', skipped")
             continue
-        labels: dict[str, Stance] = {}
-        for label in record.get("labels") or []:
-            if isinstance(label, dict) and label.get("stance") in get_args(Stance):
-                labels[str(label.get("claim"))] = cast(Stance, label["stance"])
-        summary = record.get("summary")
-        lang = record.get("lang")
-        items.append(
-            LabeledItem(
-                id=str(record.get("id", number)),
-                item=ItemText(
-                    record["title"],
-                    summary if isinstance(summary, str) else "",
-                    lang if isinstance(lang, str) else None,
-                ),
-                labels=labels,
-            )
-        )
+        if labeled.id == "None":
+            labeled = replace(labeled, id=str(number))
+        items.append(labeled)
     return items, problems
 
 
@@ -128,14 +130,41 @@ async def run_match(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def run_eval(args: argparse.Namespace, settings: Settings) -> int:
-    items, problems = read_items(args.file)
-    for problem in problems:
-        print(f"claimwatch: {problem}", file=sys.stderr)
+    if (args.file is None) == (args.split is None):
+        print("claimwatch: eval needs a labeled file or --split, not both", file=sys.stderr)
+        return 2
+    if args.split:
+        items = select(load_labeled(labeled_files()), args.split)
+        source = f"the {args.split} split of eval/labeled"
+    else:
+        items, problems = read_items(args.file)
+        for problem in problems:
+            print(f"claimwatch: {problem}", file=sys.stderr)
+        source = str(args.file)
     if not items:
-        print(f"claimwatch: no items to evaluate in {args.file}", file=sys.stderr)
+        print(f"claimwatch: no items to evaluate in {source}", file=sys.stderr)
         return 1
     matcher = await _matcher(args, settings)
+    print(f"{source}: {len(items)} items")
     print(format_report(evaluate(matcher, items)))
+    if args.loco:
+        if matcher.embedder is None:
+            print("claimwatch: --loco measures the hybrid matcher", file=sys.stderr)
+            return 2
+        train_items = select(load_labeled(labeled_files()), "train")
+        for kind in ("bare", "plain"):
+            c = float(matcher.model.meta.get("c", {}).get(kind, 0.1))
+            results = await asyncio.to_thread(
+                leave_one_claim_out,
+                matcher.claims,
+                train_items,
+                items,
+                matcher.embedder,
+                kind=kind,
+                c=c,
+            )
+            print()
+            print(format_left_out(results, kind))
     return 0
 
 

@@ -14,7 +14,14 @@ from datetime import datetime
 
 from bot.deliver.audience import follows_claim, muted_by_filter
 from bot.deliver.keys import digest_key
-from bot.deliver.render import claim_heading, escape, format_time, link, split_message
+from bot.deliver.render import (
+    claim_heading,
+    escape,
+    format_time,
+    link,
+    split_message,
+    stance_words,
+)
 from bot.deliver.schedule import next_digest_time
 from bot.domain import (
     POSSIBLY_RELATED,
@@ -68,9 +75,8 @@ def _tally(matches: Sequence[StoredMatch]) -> str:
 
 def _item(match: StoredMatch) -> str:
     sources = ", ".join(match.sources) or "unknown source"
-    stance = POSSIBLY_RELATED if match.level == "digest" else STANCE_LABELS[match.stance]
     title = link(match.link, match.title or "(untitled)")
-    return f"• {title} — {escape(sources)} · {stance} ({round(match.confidence * 100)}%)"
+    return f"• {title} — {escape(sources)} · {stance_words(match)}"
 
 
 def render_digest(

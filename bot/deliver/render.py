@@ -50,28 +50,34 @@ def link(url: str | None, label: str) -> str:
     return escape(label)
 
 
-def confidence_words(confidence: float) -> str:
-    """An honest label: the number and what it means, so 55% is not read as certainty."""
-    band = "low" if confidence < 0.5 else "moderate" if confidence < 0.75 else "high"
-    return f"{band} confidence, {round(confidence * 100)}%"
+# How sure the words sound, by the calibrated probability that the item bears on the claim in
+# the stance shown (bot/match/model.py): the words and the number never disagree.
+CERTAINTY_WORDS = ((0.8, "very likely"), (0.6, "likely"), (0.4, "perhaps"), (0.0, "possibly"))
 
 
-def stance_line(match: StoredMatch) -> str:
-    if match.level == "digest":
-        return f"{POSSIBLY_RELATED} ({confidence_words(match.confidence)})"
-    return f"{STANCE_LABELS[match.stance]} ({confidence_words(match.confidence)})"
+def stance_words(match: StoredMatch) -> str:
+    """ "likely supports (70%)": the stance, hedged as much as its probability asks."""
+    percent = f"({round(match.confidence * 100)}%)"
+    if match.level == "digest":  # below the alert level the stance is not worth stating
+        return f"{POSSIBLY_RELATED} {percent}"
+    hedge = next(words for floor, words in CERTAINTY_WORDS if match.confidence >= floor)
+    return f"{hedge} {STANCE_LABELS[match.stance]} {percent}"
+
+
+def _quote(text: str, limit: int) -> str:
+    text = text.strip()
+    return escape(text if len(text) <= limit else text[: limit - 1].rstrip() + "…")
 
 
 def why_line(match: StoredMatch) -> str:
+    """The item's passage that matched and the claim's example it resembles."""
+    passage, example = match.why.sentence.strip(), match.why.matched_text.strip()
     parts = []
-    passage = match.why.sentence.strip()
     if passage:
-        short = passage if len(passage) <= 300 else passage[:297].rstrip() + "…"
-        parts.append(f"“{escape(short)}”")
-    if match.why.shared_words:
-        parts.append("words: " + escape(", ".join(match.why.shared_words[:8])))
-    parts.append(f"score {match.score:.2f}")
-    return "Why: " + " · ".join(parts)
+        parts.append(f"“{_quote(passage, 200)}”")
+    if example and example != passage:
+        parts.append(f"resembles “{_quote(example, 160)}”")
+    return "Why: " + " ".join(parts) if parts else ""
 
 
 def format_time(moment: datetime, timezone: str) -> str:
@@ -100,8 +106,8 @@ def render_alert(items: Sequence[tuple[StoredMatch, Claim]], *, timezone: str) -
         lines += [
             "",
             f"Claim: {claim_heading(claim)}",
-            stance_line(match).capitalize(),
-            why_line(match),
+            stance_words(match).capitalize(),
+            *filter(None, [why_line(match)]),
         ]
     return "\n".join(lines)
 

@@ -6,16 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.domain import STANCES, Match, Stance
-from bot.match.features import ItemText
+from bot.match.dataset import LabeledItem
 from bot.match.language import is_english
 from bot.match.service import Matcher
-
-
-@dataclass(frozen=True, slots=True)
-class LabeledItem:
-    id: str
-    item: ItemText
-    labels: dict[str, Stance]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +45,9 @@ class EvalReport:
     foreign_pairs: Counts = field(default_factory=Counts)
     per_claim: dict[str, Counts] = field(default_factory=dict)
     stance_pairs: list[tuple[Stance, Stance]] = field(default_factory=list)  # (gold, predicted)
+    # Every listed match's shown confidence and whether it was right (bears on the claim, with
+    # the labeled stance): what the calibration promises.
+    shown: list[tuple[float, bool]] = field(default_factory=list)
     per_claim_stance: dict[str, list[bool]] = field(default_factory=dict)
 
     @property
@@ -70,6 +66,29 @@ class EvalReport:
         """Mean F1 over the stances that occur (in the labels or the predictions)."""
         seen = [c for c in map(self.stance_counts, STANCES) if c.gold or c.predicted]
         return sum(c.f1 for c in seen) / len(seen) if seen else 0.0
+
+    def reliability(self, bins: int = 10) -> list[tuple[float, float, float, int]]:
+        """(low, mean confidence, share right, matches) per confidence bin with matches."""
+        rows = []
+        for b in range(bins):
+            low, high = b / bins, (b + 1) / bins
+            inside = [
+                (c, r) for c, r in self.shown if low <= c < high or (b == bins - 1 and c == 1)
+            ]
+            if inside:
+                mean = sum(c for c, _ in inside) / len(inside)
+                rows.append((low, mean, sum(r for _, r in inside) / len(inside), len(inside)))
+        return rows
+
+    @property
+    def calibration_error(self) -> float:
+        """Expected calibration error of the shown confidence (10 bins, weighted by matches)."""
+        total = len(self.shown)
+        return (
+            sum(n * abs(mean - right) for _, mean, right, n in self.reliability()) / total
+            if total
+            else 0.0
+        )
 
     @property
     def unlabeled_alert_share(self) -> float:
@@ -107,6 +126,8 @@ def _count_item(report: EvalReport, labeled: LabeledItem, matches: list[Match]) 
         report.per_claim[claim_id] = counts.add(
             claim_id in gold, claim_id in alerts, claim_id in hits
         )
+    for match in matches:
+        report.shown.append((match.confidence, gold.get(match.claim_id) == match.stance))
     for claim_id in hits:
         report.stance_pairs.append((gold[claim_id], alerts[claim_id].stance))
         report.per_claim_stance.setdefault(claim_id, []).append(
@@ -129,9 +150,11 @@ def format_report(report: EvalReport) -> str:
         f"contradicts precision {contra.precision:.3f} recall {contra.recall:.3f}",
         f"unlabeled items alerting: {report.unlabeled_alerting}/{report.unlabeled} "
         f"({100 * report.unlabeled_alert_share:.1f}%)",
-        f"non-English items (digest level, by keywords): "
-        f"gold {report.foreign_pairs.gold}, listed {report.foreign_pairs.predicted}, "
-        f"correct {report.foreign_pairs.hits}",
+        f"Russian and Chinese items (digest level): recall {report.foreign_pairs.recall:.3f} "
+        f"(gold {report.foreign_pairs.gold}, listed {report.foreign_pairs.predicted}, "
+        f"correct {report.foreign_pairs.hits})",
+        f"calibration error of the shown confidence: {report.calibration_error:.3f} "
+        f"over {len(report.shown)} listed matches",
         "",
         f"{'claim':<34} {'gold':>4} {'pred':>4} {'hit':>4} "
         f"{'P':>6} {'R':>6} {'F1':>6} {'stance':>7}",
@@ -144,6 +167,10 @@ def format_report(report: EvalReport) -> str:
             f"{claim_id:<34} {c.gold:>4} {c.predicted:>4} {c.hits:>4} "
             f"{c.precision:>6.2f} {c.recall:>6.2f} {c.f1:>6.2f} {accuracy:>7}"
         )
+    lines.append("")
+    lines.append("reliability (listed matches): confidence bin, mean shown, share right, matches")
+    for low, mean, right, n in report.reliability():
+        lines.append(f"  {low:.1f}-{low + 0.1:.1f}   {mean:.2f}   {right:.2f}   {n}")
     lines.append("")
     lines.append("stance confusion (rows gold, columns predicted):")
     lines.append(f"{'':<12}" + "".join(f"{s:>13}" for s in STANCES))

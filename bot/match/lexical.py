@@ -47,11 +47,13 @@ class LexicalIndex:
             )
             self.postings[word] = (ids, weights)
 
-    def score_item(self, text: str) -> tuple[npt.NDArray[np.float64], dict[int, list[str]]]:
+    def score_item(
+        self, item_terms: set[str]
+    ) -> tuple[npt.NDArray[np.float64], dict[int, list[str]]]:
         """Scores in [0, 1) per claim, and the words each claim shares with the item."""
         raw = np.zeros(self.size)
         shared: dict[int, list[str]] = {}
-        for word in sorted(set(terms(text))):
+        for word in sorted(item_terms):
             posting = self.postings.get(word)
             if posting is None:
                 continue

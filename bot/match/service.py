@@ -6,28 +6,19 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 
 from bot.config import Settings
-from bot.domain import Claim, Entry, Evidence, Match, StoredMatch
+from bot.domain import Claim, Entry, Evidence, Match, MatchLevel, StoredMatch
 from bot.match.cluster import place_entries
-from bot.match.embed import Embedder, MiniLMEmbedder, ModelUnavailableError
-from bot.match.features import ClaimSpace, ItemText, Semantic, Surface
-from bot.match.score import (
-    HYBRID,
-    HYBRID_THRESHOLDS,
-    LEXICAL,
-    LEXICAL_THRESHOLDS,
-    Floats,
-    Thresholds,
-    Weights,
-    combine,
-    foreign_scores,
-    level_of,
-)
-from bot.match.stance import decide_stance
+from bot.match.embed import Embedder, ModelUnavailableError
+from bot.match.features import ClaimSpace, ItemText, Reading, Surface
+from bot.match.model import MODEL_PATH, LearnedModel, load_model, stance_of
+from bot.match.predict import Scored, Scorer
 from bot.match.stories import STORY_WINDOW
+from bot.match.vectors import VectorStore, shared_embedder
 from bot.storage.db import Sessions
 from bot.storage.matches import get_matches, save_match
 from bot.storage.stories import (
@@ -50,16 +41,18 @@ class Matcher:
         claims: Sequence[Claim],
         embedder: Embedder | None = None,
         *,
-        weights: Weights | None = None,
-        thresholds: Thresholds | None = None,
+        model: LearnedModel | None = None,
+        store: VectorStore | None = None,
     ) -> None:
         self.claims = [c for c in claims if c.active]
         self.embedder = embedder
-        self.weights = weights or (HYBRID if embedder else LEXICAL)
-        self.thresholds = thresholds or (HYBRID_THRESHOLDS if embedder else LEXICAL_THRESHOLDS)
-        self.space = ClaimSpace(self.claims, embedder)
+        self.model = model or default_model()
+        self.space = ClaimSpace(self.claims, embedder, self.model.examples, store, self.model.idf)
+        self.english = Scorer(self.space, self.model.profiles[self.mode])
+        self.foreign = Scorer(self.space, self.model.profiles["foreign"])
+        # With the sentence model, the lexical profile decides which items are worth reading.
+        self.cheap = Scorer(self.space, self.model.profiles["lexical"]) if embedder else None
         self.versions = {c.id: c.version for c in self.claims}
-        self.groups = np.asarray([len(c.keywords_all) for c in self.claims], dtype=np.int64)
 
     @property
     def mode(self) -> str:
@@ -71,57 +64,80 @@ class Matcher:
         CPU-bound (the model runs here): async callers use asyncio.to_thread.
         """
         surfaces = [self.space.surface(item) for item in items]
-        # A claim stays a candidate if a perfect semantic score could lift it to digest level;
-        # items with no candidate never reach the model.
-        ceilings = [self._scores(s, None) if s.english else None for s in surfaces]
         wanted = [
             n
-            for n, ceiling in enumerate(ceilings)
-            if ceiling is not None and bool((ceiling >= self.thresholds.digest).any())
+            for n, surface in enumerate(surfaces)
+            if surface.english and self.cheap is not None and self.cheap.worth_reading(surface)
         ]
-        semantic: list[Semantic | None] = [None] * len(items)
-        for n, reading in zip(wanted, self.space.semantic([items[n] for n in wanted]), strict=True):
-            semantic[n] = reading
-        result = []
-        for item, surface, reading in zip(items, surfaces, semantic, strict=True):
-            if not surface.english:
-                scores = foreign_scores(surface.gate, self.groups, surface.mentions, surface.vetoed)
-            elif self.embedder is not None and reading is None:
-                scores = np.zeros(len(self.claims))  # no claim within reach: not embedded
-            else:
-                scores = self._scores(surface, reading)
-            chosen = np.flatnonzero(scores >= self.thresholds.digest).tolist()
-            matches = [self._match(item, c, float(scores[c]), surface, reading) for c in chosen]
-            matches.sort(key=lambda m: -m.score)
-            result.append(matches)
+        readings: list[Reading | None] = [None] * len(items)
+        for n, reading in zip(wanted, self.space.read([items[n] for n in wanted]), strict=True):
+            readings[n] = reading
+        result: list[list[Match]] = []
+        for item, surface, reading in zip(items, surfaces, readings, strict=True):
+            if not self.claims or (surface.english and self.embedder and reading is None):
+                result.append([])  # no claim within reach: not embedded, nothing to say
+                continue
+            scorer = self.english if surface.english else self.foreign
+            result.append(self._matches(scorer, item, surface, reading))
         return result
 
-    def _scores(self, surface: Surface, reading: Semantic | None) -> Floats:
-        semantic = reading.best if reading is not None else np.ones(len(self.claims))
-        if self.embedder is None:
-            semantic = np.zeros(len(self.claims))
-        return combine(
-            self.weights,
-            semantic=semantic,
-            lexical=surface.lexical,
-            gate=surface.gate,
-            vetoed=surface.vetoed,
+    def _matches(
+        self, scorer: Scorer, item: ItemText, surface: Surface, reading: Reading | None
+    ) -> list[Match]:
+        scored: Scored = scorer.relevance(surface, reading)
+        chosen = np.flatnonzero(scored.relevance >= scored.digest)
+        if not len(chosen):
+            return []
+        probabilities = scorer.stance(item, surface, reading, chosen)
+        picks = probabilities.argmax(axis=1)
+        confidence = scorer.confidence(
+            chosen, scored.relevance[chosen], probabilities[np.arange(len(chosen)), picks]
         )
+        matches = []
+        for row, c in enumerate(chosen.tolist()):
+            score = float(scored.relevance[c])
+            sentence, example = self.space.nearest_example(c, reading, item, surface)
+            why = Evidence(
+                sentence=sentence,
+                matched_text=example,
+                shared_words=tuple(sorted(surface.shared.get(c, ())))
+                if surface.english
+                else self._keywords_found(c, surface),
+                lexical=round(float(surface.signals["lexical"][c]), 3),
+                semantic=round(float(reading.signals["sem_best"][c]), 3) if reading else 0.0,
+            )
+            level: MatchLevel = "alert" if score >= scored.alert[c] else "digest"
+            stance = stance_of(int(picks[row]))
+            matches.append(
+                Match(self.claims[c].id, score, level, stance, float(confidence[row]), why)
+            )
+        matches.sort(key=lambda m: -m.score)
+        return matches
 
-    def _match(
-        self, item: ItemText, c: int, score: float, surface: Surface, reading: Semantic | None
-    ) -> Match:
-        features = self.space.features(item, c, surface, reading)
-        level = level_of(score, self.thresholds)
-        call = decide_stance(features)
-        why = Evidence(
-            sentence=features.best_unit,
-            matched_text=features.best_hypothesis,
-            shared_words=features.shared_words,
-            lexical=round(features.lexical, 3),
-            semantic=round(features.semantic, 3),
-        )
-        return Match(self.claims[c].id, score, level or "digest", call.stance, call.confidence, why)
+    def _keywords_found(self, c: int, surface: Surface) -> tuple[str, ...]:
+        """For items the model cannot read, the claim's keywords they mention are the evidence."""
+        claim = self.claims[c]
+        found = (k for group in claim.keywords_all for k in surface.view.found(group))
+        return tuple(dict.fromkeys(found))
+
+
+_DEFAULT: LearnedModel | None = None
+_STORES: dict[Path | None, VectorStore] = {}
+
+
+def vector_store(path: Path | None) -> VectorStore:
+    """One store per cache file per process, so rebuilding the matcher re-reads nothing."""
+    if path not in _STORES:
+        _STORES[path] = VectorStore(path)
+    return _STORES[path]
+
+
+def default_model() -> LearnedModel:
+    """The committed model (bot/match/model.json), read once per process."""
+    global _DEFAULT  # noqa: PLW0603
+    if _DEFAULT is None:
+        _DEFAULT = load_model(MODEL_PATH)
+    return _DEFAULT
 
 
 async def load_matcher(settings: Settings, claims: Sequence[Claim]) -> Matcher:
@@ -131,11 +147,11 @@ async def load_matcher(settings: Settings, claims: Sequence[Claim]) -> Matcher:
         embedder = None
         if settings.matcher == "hybrid":
             try:
-                embedder = MiniLMEmbedder()
+                embedder = shared_embedder()
             except ModelUnavailableError as err:
                 # Keep the bot working: lexical matching is worse, not wrong.
                 log.warning("matcher falling back to lexical: %s", err)
-        return Matcher(claims, embedder)
+        return Matcher(claims, embedder, store=vector_store(settings.vector_cache))
 
     matcher = await asyncio.to_thread(build)
     log.info("matcher ready: mode=%s claims=%d", matcher.mode, len(matcher.claims))

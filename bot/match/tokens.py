@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+
+from bot.match.morphology import CJK_RUN, base_form, chinese_words
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)  # hyphens split: Trump-Xi
 SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？；])")
@@ -18,7 +21,10 @@ _STOPWORDS = """
     so some such than that the their theirs them then there these they this those through to too
     under until up very was we were what when where which while who whom why will with would you
     your said says say told tells new year years one two after since per cent percent amid over
-    s t mr ms"""
+    s t mr ms
+    и в во не на что он она оно они как по но из за от до для же то это так при его ее их же ли
+    бы уже также был была были быть который которая которые свой этот год года заявил сообщил
+    的 了 在 是 和 与 及 对 将 也 就 都 而 并 于 为 被 把 从 这 那 其 之 等 年 月 日 表示 称"""
 STOPWORDS = frozenset(_STOPWORDS.split())
 
 
@@ -37,23 +43,16 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit()]
 
 
-def stem(word: str) -> str:
-    """A light English suffix stripper, so "exports", "exported" and "export" meet in BM25."""
-    if not word.isascii() or len(word) <= 3:
-        return word
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix == "es" and not word.endswith(("ses", "xes", "ches", "shes", "zes")):
-                continue
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
-                return word
-            return word[: len(word) - len(suffix)] + keep
-    return word
-
-
 def terms(text: str) -> list[str]:
-    """Content words, stemmed: what BM25 compares."""
-    return [stem(w) for w in content_words(text)]
+    """Content words in their base forms (English stems, Russian lemmas, Chinese words):
+    what BM25 and the word overlaps compare."""
+    result: list[str] = []
+    for word in content_words(text):
+        if CJK_RUN.fullmatch(word):
+            result += [w for w in chinese_words(word) if w not in STOPWORDS]
+        else:
+            result.append(base_form(word))
+    return result
 
 
 def split_sentences(text: str) -> list[str]:
@@ -74,6 +73,27 @@ def word_forms(keyword: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
+@lru_cache(maxsize=65536)
+def keyword_test(keyword: str) -> tuple[str, tuple[str, ...]]:
+    """How to look for a keyword, worked out once: ("text", phrases to find in the padded
+    text), ("prefix", (word start,)) or ("word", (forms,))."""
+    if CJK.search(keyword):
+        return "text", (keyword,)
+    open_ended = keyword.endswith("*")
+    parts = WORD.findall(keyword)
+    if not parts:
+        return "text", ()
+    if len(parts) > 1:
+        head = " " + " ".join(parts[:-1]) + " "
+        if open_ended or not parts[-1].isascii():
+            return "text", (head + parts[-1],)
+        return "text", tuple(head + form + " " for form in word_forms(parts[-1]))
+    word = parts[0]
+    if open_ended or not word.isascii():
+        return "prefix", (word,)
+    return "word", word_forms(word)
+
+
 @dataclass(frozen=True, slots=True)
 class KeywordView:
     """An item's text prepared for fast keyword tests: its words, their prefixes, the plain text."""
@@ -85,28 +105,54 @@ class KeywordView:
     @classmethod
     def of(cls, text: str) -> KeywordView:
         tokens = WORD.findall(normalize(text))
-        prefixes = {w[:n] for w in tokens for n in range(2, len(w) + 1)}
+        # Russian words are also known by their lemma, so a keyword stem such as "кита" meets
+        # "Китаем" (lemma "китай") and "отлож" meets "отложат".
+        lemmas = {base_form(w) for w in tokens if not w.isascii() and not CJK.search(w)}
+        prefixes = {w[:n] for w in (*tokens, *lemmas) for n in range(2, len(w) + 1)}
         return cls(frozenset(tokens), frozenset(prefixes), " " + " ".join(tokens) + " ")
 
     def has(self, keyword: str) -> bool:
         """Does the text mention `keyword`? English words match whole, with their usual endings
         ("ban" matches "banned" but not "bank"); "postpon*" matches any word starting so; other
         alphabets match word starts ("визит" ~ "визита"); Chinese matches anywhere."""
-        if CJK.search(keyword):
-            return keyword in self.padded
-        open_ended = keyword.endswith("*")
-        parts = WORD.findall(keyword)
-        if not parts:
-            return False
-        if len(parts) > 1:
-            head = " " + " ".join(parts[:-1]) + " "
-            if open_ended or not parts[-1].isascii():
-                return head + parts[-1] in self.padded
-            return any(head + form + " " in self.padded for form in word_forms(parts[-1]))
-        word = parts[0]
-        if open_ended or not word.isascii():
-            return word in self.prefixes
-        return any(form in self.words for form in word_forms(word))
+        kind, needles = keyword_test(keyword)
+        if kind == "text":
+            return any(n in self.padded for n in needles)
+        if kind == "prefix":
+            return needles[0] in self.prefixes
+        return any(n in self.words for n in needles)
 
     def found(self, keywords: tuple[str, ...]) -> list[str]:
         return [k for k in keywords if self.has(k)]
+
+
+class KeywordIndex:
+    """Many keywords tested against an item at once: the item's words and word starts are looked
+    up, instead of every keyword being tried in turn (a thousand per item with many claims)."""
+
+    def __init__(self, keywords: Iterable[str]) -> None:
+        self.by_word: dict[str, list[str]] = {}
+        self.by_prefix: dict[str, list[str]] = {}
+        self.phrases: list[tuple[str, tuple[str, ...]]] = []
+        for keyword in dict.fromkeys(keywords):
+            kind, needles = keyword_test(keyword)
+            if kind == "word":
+                for form in needles:
+                    self.by_word.setdefault(form, []).append(keyword)
+            elif kind == "prefix":
+                self.by_prefix.setdefault(needles[0], []).append(keyword)
+            else:
+                self.phrases.append((keyword, needles))
+
+    def found(self, view: KeywordView) -> set[str]:
+        """The keywords the item mentions."""
+        present: set[str] = set()
+        for word in view.words:
+            present.update(self.by_word.get(word, ()))
+        if self.by_prefix:
+            for prefix in view.prefixes:
+                present.update(self.by_prefix.get(prefix, ()))
+        for keyword, needles in self.phrases:
+            if any(n in view.padded for n in needles):
+                present.add(keyword)
+        return present
