@@ -135,6 +135,11 @@ class Settings(BaseSettings):
         default="https://github.com/claimwatch/claimwatch", alias="CLAIMWATCH_CONTACT_URL"
     )
 
+    @field_validator("vector_cache", mode="before")
+    @classmethod
+    def _no_cache_when_empty(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_admin_ids(cls, value: object) -> object:

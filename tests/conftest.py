@@ -32,6 +32,8 @@ settings.load_profile("ci" if in_ci() else "local")
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Matchers built by the tests keep claim vectors in memory, not in a file in the working folder.
+os.environ.setdefault("CLAIMWATCH_VECTOR_CACHE", "")
 
 PG_ADMIN_URL = os.environ.get("CLAIMWATCH_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]

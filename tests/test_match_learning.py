@@ -14,6 +14,7 @@ import pytest
 
 from bot.claims_file import load_claims_file
 from bot.cli import main
+from bot.config import load_settings
 from bot.domain import Claim
 from bot.match.dataset import data_hash, labeled_files, load_labeled, select, split_of
 from bot.match.embed import DIMENSIONS, Vectors
@@ -144,3 +145,12 @@ def test_a_damaged_vector_cache_costs_time_not_the_bot(
 def test_eval_needs_a_file_or_a_split(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval", "--matcher", "lexical"]) == 2
     assert "a labeled file or --split" in capsys.readouterr().err
+
+
+def test_an_empty_vector_cache_setting_keeps_vectors_in_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CLAIMWATCH_VECTOR_CACHE", " ")
+    assert load_settings().vector_cache is None
+    monkeypatch.setenv("CLAIMWATCH_VECTOR_CACHE", "/var/cache/claimwatch/vectors.npz")
+    assert load_settings().vector_cache == Path("/var/cache/claimwatch/vectors.npz")

@@ -21,18 +21,12 @@ import numpy as np
 
 from bot.domain import Claim
 from bot.match.dataset import LabeledItem, bare
+from bot.match.designs import Design, read_all, relevance_design
 from bot.match.embed import Embedder
 from bot.match.evaluate import Counts
 from bot.match.features import ClaimSpace
 from bot.match.model import RELEVANCE_FEATURES
-from bot.match.train import (
-    Design,
-    Standardized,
-    choose_levels,
-    out_of_fold,
-    read_all,
-    relevance_design,
-)
+from bot.match.train import Standardized, choose_levels, out_of_fold
 
 
 @dataclass(frozen=True, slots=True)
