@@ -7,6 +7,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from bot.claims_file import load_claims_file
 from bot.cli import main
 from bot.config import load_settings
 from bot.domain import Claim
+from bot.errors import ConfigFileError
 from bot.match.dataset import data_hash, labeled_files, load_labeled, select, split_of
 from bot.match.embed import DIMENSIONS, Vectors
 from bot.match.evaluate import evaluate
@@ -53,9 +55,24 @@ def test_the_labeled_data_is_large_varied_and_documented(labeled: list) -> None:
 
 
 def test_the_committed_model_was_fitted_on_the_committed_data() -> None:
-    assert load_model().data_hash == data_hash(labeled_files(), CLAIMS), (
+    assert load_model().data_hash == data_hash(labeled_files(), load_claims_file(CLAIMS)), (
         "the labeled files or claims.yaml changed: run `claimwatch train` and commit the model"
     )
+
+
+def test_what_the_matcher_never_reads_of_a_claim_does_not_ask_for_a_new_model() -> None:
+    claims = load_claims_file(CLAIMS)
+    retitled = [replace(c, short=c.short + " (edited)", deadline=None) for c in claims]
+    reworded = [replace(claims[0], text=claims[0].text + " Soon."), *claims[1:]]
+    assert data_hash([], retitled) == data_hash([], claims)
+    assert data_hash([], reworded) != data_hash([], claims)
+
+
+def test_a_broken_labeled_line_stops_training_with_its_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": "a", "title": "ok", "labels": []}\n{"id": "b", "labels": [\n', "utf-8")
+    with pytest.raises(ConfigFileError, match=r"bad.jsonl:2: not a labeled item"):
+        load_labeled([path])
 
 
 @pytest.mark.slow

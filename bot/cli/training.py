@@ -43,7 +43,7 @@ def fit_model(claims_path: Path) -> dict[str, Any]:
         claims,
         items,
         MiniLMEmbedder(),
-        data_hash=data_hash(files, claims_path),
+        data_hash=data_hash(files, claims),
         files=[f.name for f in files],
     )
 

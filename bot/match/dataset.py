@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal, cast, get_args
 
 from bot.domain import Claim, Stance
+from bot.errors import ConfigFileError
 from bot.match.features import ItemText
 
 Split = Literal["train", "dev", "test"]
@@ -59,13 +60,24 @@ def labeled_files(directory: Path = LABELED_DIR) -> list[Path]:
 
 
 def load_labeled(paths: Iterable[Path]) -> list[LabeledItem]:
+    """Every item of the files; a line that is not a labeled item stops with file:line, since
+    training on part of a file would quietly change the model."""
     items = []
     for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
+        problems: list[tuple[int | None, str]] = []
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
                 item = parse_labeled_line(json.loads(line))
-                if item is not None:
-                    items.append(item)
+            except json.JSONDecodeError:
+                item = None
+            if item is None:
+                problems.append((number, "not a labeled item (JSON with a text 'title')"))
+            else:
+                items.append(item)
+        if problems:
+            raise ConfigFileError(str(path), problems[:20])
     return items
 
 
@@ -73,12 +85,20 @@ def select(items: Sequence[LabeledItem], *splits: Split) -> list[LabeledItem]:
     return [i for i in items if split_of(i.id) in splits]
 
 
-def data_hash(paths: Iterable[Path], claims_file: Path) -> str:
-    """What a trained model depends on: the labeled files and the claims file, byte for byte."""
+MATCHER_FIELDS = ("id", "text", "aliases", "supports", "contradicts", "keywords_all",
+                  "keywords_none", "cues_support", "cues_contradict")  # fmt: skip
+
+
+def data_hash(paths: Iterable[Path], claims: Sequence[Claim]) -> str:
+    """What a trained model depends on: the labeled files byte for byte, and what the matcher
+    reads of each claim (not its short title, theme or deadline, which it never sees)."""
     digest = hashlib.sha256()
-    for path in [*sorted(paths), claims_file]:
+    for path in sorted(paths):
         digest.update(path.name.encode("utf-8") + b"\0")
         digest.update(path.read_bytes())
+    for claim in claims:
+        fields = {name: getattr(claim, name) for name in MATCHER_FIELDS}
+        digest.update(json.dumps(fields, ensure_ascii=False).encode("utf-8"))
     return digest.hexdigest()
 
 
