@@ -53,7 +53,6 @@ class ExampleIndex:
                 owners.append((c, STANCE_INDEX[stance]))
                 documents.append(Counter(terms(text)))
         self.claims = len(claim_ids)
-        self.texts = [t for cid in claim_ids for t, _ in examples.get(cid, ())]
         self.owner_claim = np.asarray([c for c, _ in owners], dtype=np.int64)
         self.owner_stance = np.asarray([s for _, s in owners], dtype=np.int64)
         # Word weights come from all the news the model was trained on (idf), so that the names
@@ -111,11 +110,3 @@ class ExampleIndex:
             "prior_contradict": self.priors[1],
             "prior_related": self.priors[2],
         }
-
-    def nearest(self, sims: Floats, c: int) -> tuple[str, float] | None:
-        """The claim's example most like the item, with its cosine."""
-        mine = np.flatnonzero(self.owner_claim == c)
-        if not len(mine) or not len(sims):
-            return None
-        best = mine[int(sims[mine].argmax())]
-        return self.texts[best], float(sims[best])

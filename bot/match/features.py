@@ -296,22 +296,19 @@ class ClaimSpace:
                 best[kind][row] = max(best[kind][row], overlap)
         return {"sem_support": best[SUPPORT], "sem_contradict": best[CONTRADICT]}
 
-    def nearest_example(
-        self, c: int, reading: Reading | None, item: ItemText, surface: Surface | None = None
-    ) -> tuple[str, str]:
-        """The item's sentence and the claim example (a hypothesis, or the claim) it resembles."""
+    def nearest_example(self, c: int, reading: Reading | None, item: ItemText) -> tuple[str, str]:
+        """The item's sentence and the claim's own example it resembles: a hypothesis or the
+        claim text. Labeled news items are never named: most are invented for training, and a
+        subscriber would read one as a real report."""
         claim = self.claims[c]
         start, end = int(self.starts[c]), int(self.ends[c])
+        own = np.flatnonzero(self.kinds[start:end] <= CONTRADICT) + start
         if reading is not None:
-            h = start + int(reading.per_hypothesis[start:end].argmax())
+            h = int(own[reading.per_hypothesis[own].argmax()])
             return reading.units[int(reading.unit_of_hypothesis[h])], self.hypotheses[h]
         words = frozenset(terms(item.text))
         best, best_overlap = claim.text, 0.0
-        if surface is not None:
-            found = self.examples.nearest(surface.example_similarities, c)
-            if found is not None and found[1] > 0:
-                return item.title, found[0]
-        for h in range(start, end):
+        for h in own.tolist():
             hyp = self.hypothesis_terms[h]
             if hyp and words:
                 overlap = len(words & hyp) / (len(words) * len(hyp)) ** 0.5

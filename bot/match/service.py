@@ -96,7 +96,7 @@ class Matcher:
         matches = []
         for row, c in enumerate(chosen.tolist()):
             score = float(scored.relevance[c])
-            sentence, example = self.space.nearest_example(c, reading, item, surface)
+            sentence, example = self.space.nearest_example(c, reading, item)
             why = Evidence(
                 sentence=sentence,
                 matched_text=example,
