@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from bot.cli.database import open_database
+from bot.config import load_settings
+from bot.domain import Claim
+from bot.storage.claims import list_claims
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,6 +72,18 @@ def test_sync_list_add_edit_show_retire(env: None, capsys: pytest.CaptureFixture
         (["claims", "add", "Bad Id", "--text", "x", "--theme", "t"], "must be a lowercase slug"),
         (["claims", "add", "ok", "--text", "x", "--theme", "Not A Slug"], "must be a lowercase"),
         (["claims", "edit", "nope"], "nothing to change"),
+        (
+            ["claims", "add", "ok", "--text", "x", "--theme", "t", "--keywords", " , ,"],
+            "a keyword group needs at least one word",
+        ),
+        (
+            ["claims", "add", "ok", "--text", "x", "--theme", "t"] + ["--keywords", "a"] * 7,
+            "at most 6 keyword groups",
+        ),
+        (
+            ["claims", "add", "ok", "--text", "x", "--theme", "t", "--keywords", "w" * 61],
+            "at most 60 words of at most 60 characters",
+        ),
     ],
 )
 def test_mistakes_get_one_clear_sentence(
@@ -82,3 +99,23 @@ def test_adding_an_existing_id_is_refused(env: None, capsys: pytest.CaptureFixtu
     argv = ["claims", "add", "trump-xi-visit", "--text", "x", "--theme", "t"]
     assert main(argv) == 1
     assert "already exists" in capsys.readouterr().err
+
+
+def test_keyword_groups_from_the_command_line_reach_the_claim(
+    env: None, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["claims", "add", "gas-deal", "--text", "Russia and China sign a gas deal."]
+    argv += ["--theme", "energy", "--keywords", "Russia, Moscow", "--keywords", "china,beijing"]
+    argv += ["--keywords", "gas,pipeline,power of siberia"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main(["claims", "edit", "gas-deal", "--keywords", "russia", "--keywords", "china"]) == 0
+    assert "version 2" in capsys.readouterr().out
+    claims = asyncio.run(_claims(sqlite_url))
+    assert claims["gas-deal"].keywords_all == (("russia",), ("china",))
+
+
+async def _claims(url: str) -> dict[str, Claim]:
+    settings = load_settings().model_copy(update={"database_url": url})
+    async with open_database(settings) as sessions, sessions() as session:
+        return {c.id: c for c in await list_claims(session)}

@@ -55,6 +55,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
 
 
+# Bounds on keyword groups from the command line, as claims.yaml's are bounded by its size.
+MAX_GROUPS = 6
+MAX_GROUP_WORDS = 60
+MAX_KEYWORD_LENGTH = 60
+
+
 def _definition_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--short", help="a label of up to ~60 characters for Telegram lists")
     parser.add_argument("--deadline", type=date.fromisoformat, help="forecasts: YYYY-MM-DD")
@@ -68,6 +74,14 @@ def _definition_flags(parser: argparse.ArgumentParser) -> None:
         "--contradict",
         action="append",
         help="news that would contradict it (repeatable; edit replaces the list)",
+    )
+    parser.add_argument(
+        "--keywords",
+        action="append",
+        metavar="WORD,WORD,…",
+        help="one keyword group, its words separated by commas, e.g. 'china,beijing,xi' "
+        "(repeatable: actor, counterpart, topic; edit replaces the groups). With groups, a claim "
+        "is matched by the stronger model of claims.yaml claims (docs/matching.md)",
     )
 
 
@@ -134,6 +148,11 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
         values = getattr(args, flag, None)
         if values:
             changes[field] = tuple(" ".join(v.split()) for v in values if v.strip())
+    if getattr(args, "keywords", None):
+        changes["keywords_all"] = tuple(
+            tuple(dict.fromkeys(" ".join(w.split()).lower() for w in group.split(",") if w.strip()))
+            for group in args.keywords
+        )
     return changes
 
 
@@ -142,6 +161,17 @@ def _check(changes: dict[str, Any]) -> str | None:
         return f"theme {changes['theme']!r} must be a lowercase slug (a-z, 0-9, -)"
     if "text" in changes and not changes["text"]:
         return "the text must not be empty"
+    groups = changes.get("keywords_all", ())
+    if len(groups) > MAX_GROUPS:
+        return f"at most {MAX_GROUPS} keyword groups, not {len(groups)}"
+    for group in groups:
+        if not group:
+            return "a keyword group needs at least one word (--keywords 'china,beijing')"
+        if len(group) > MAX_GROUP_WORDS or any(len(w) > MAX_KEYWORD_LENGTH for w in group):
+            return (
+                f"a keyword group holds at most {MAX_GROUP_WORDS} words "
+                f"of at most {MAX_KEYWORD_LENGTH} characters"
+            )
     return None
 
 
