@@ -215,7 +215,9 @@ class Subscriber:
 
 @dataclass(frozen=True, slots=True)
 class Tally:
-    """Evidence counted for one claim: stored matches by stance (backlog included)."""
+    """Evidence counted for one claim: stories matched at alert level, by stance (backlog
+    included). A story carried by several feeds is one; "possibly related" matches are not
+    evidence and are not counted."""
 
     supports: int = 0
     contradicts: int = 0
@@ -224,6 +226,25 @@ class Tally:
     @property
     def total(self) -> int:
         return self.supports + self.contradicts + self.related
+
+    def words(self) -> str:
+        """ "2 support · 1 contradicts": the one way every screen prints a tally (no zeros)."""
+        parts = [
+            f"{n} {TALLY_LABELS[stance][n != 1]}"
+            for stance, n in zip(
+                STANCES, (self.supports, self.contradicts, self.related), strict=True
+            )
+            if n
+        ]
+        return " · ".join(parts) if parts else "no evidence yet"
+
+
+# How a count of stories reads, singular and plural: "1 supports", "2 support".
+TALLY_LABELS: dict[Stance, tuple[str, str]] = {
+    "supports": ("supports", "support"),
+    "contradicts": ("contradicts", "contradict"),
+    "related": ("bears on it", "bear on it"),
+}
 
 
 # --- feed ingestion results ------------------------------------------------------------------

@@ -54,7 +54,7 @@ def test_sync_list_add_edit_show_retire(env: None, capsys: pytest.CaptureFixture
     assert "gas-deal (v2, forecast, theme energy)" in shown
     assert "Russia and China sign it in 2027." in shown
     assert "1 support, 0 contradict" in shown
-    assert "0 supports, 0 contradicts, 0 bear on it" in shown
+    assert "evidence: no evidence yet" in shown
 
     assert main(["claims", "retire", "gas-deal"]) == 0
     assert "retired gas-deal" in capsys.readouterr().out

@@ -17,7 +17,7 @@ from bot.deliver.render import (
     stance_words,
     utf16_len,
 )
-from bot.domain import Claim, Evidence, StoredMatch
+from bot.domain import Claim, Evidence, StoredMatch, Tally
 
 AT = datetime(2026, 3, 4, 12, 5, tzinfo=UTC)
 
@@ -198,3 +198,16 @@ def test_plain_text_with_angle_brackets_splits_as_plain_text() -> None:
 def test_an_unknown_timezone_falls_back_to_utc() -> None:
     plain = parse_html(render_alert([(stored("t"), CLAIM)], timezone="Mars/Olympus"))
     assert "04 Mar 2026 12:05 UTC" in plain
+
+
+@pytest.mark.parametrize(
+    ("tally", "words"),
+    [
+        (Tally(), "no evidence yet"),
+        (Tally(supports=1), "1 supports"),
+        (Tally(supports=2, related=1), "2 support · 1 bears on it"),
+        (Tally(contradicts=3, related=2), "3 contradict · 2 bear on it"),
+    ],
+)
+def test_a_tally_reads_the_same_everywhere_without_zeros(tally: Tally, words: str) -> None:
+    assert tally.words() == words

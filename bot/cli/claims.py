@@ -85,10 +85,6 @@ def _definition_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def tally_text(tally: Tally) -> str:
-    return f"{tally.supports} supports, {tally.contradicts} contradicts, {tally.related} bear on it"
-
-
 async def list_command(args: argparse.Namespace, settings: Settings) -> int:
     async with open_database(settings) as sessions, sessions() as session:
         claims = await list_claims(session, include_retired=args.all)
@@ -122,7 +118,7 @@ async def show_command(args: argparse.Namespace, settings: Settings) -> int:
     if claim.deadline:
         print(f"deadline: {claim.deadline.isoformat()}")
     print(f"hypotheses: {len(claim.supports)} support, {len(claim.contradicts)} contradict")
-    print(f"evidence: {tally_text(tally)}")
+    print(f"evidence: {tally.words()}")
     if latest:
         print("latest developments:")
     for match in latest:

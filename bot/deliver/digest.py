@@ -24,13 +24,11 @@ from bot.deliver.render import (
 )
 from bot.deliver.schedule import next_digest_time
 from bot.domain import (
-    POSSIBLY_RELATED,
-    STANCE_LABELS,
-    STANCES,
     Claim,
     NewDelivery,
     StoredMatch,
     Subscriber,
+    Tally,
 )
 from bot.storage.claims import list_claims
 from bot.storage.db import Sessions
@@ -65,12 +63,11 @@ def select_items(
 
 
 def _tally(matches: Sequence[StoredMatch]) -> str:
+    """The period's evidence for a claim, counted as everywhere else (Tally.words); the
+    "possibly related" items are listed below it but are not evidence."""
     counts: Counter[str] = Counter(m.stance for m in matches if m.level == "alert")
-    parts = [f"{counts[stance]} {STANCE_LABELS[stance]}" for stance in STANCES]
-    maybe = sum(1 for m in matches if m.level == "digest")
-    if maybe:
-        parts.append(f"{maybe} {POSSIBLY_RELATED}")
-    return " · ".join(parts)
+    tally = Tally(counts["supports"], counts["contradicts"], counts["related"])
+    return tally.words()
 
 
 def _item(match: StoredMatch) -> str:

@@ -166,11 +166,12 @@ async def claim_history(session: AsyncSession, claim_id: str) -> list[tuple[int,
 
 
 async def claim_tallies(session: AsyncSession) -> dict[str, Tally]:
-    """Stored matches per claim and stance; backlog matches count too (they are real evidence)."""
+    """Alert-level matches (one per story) per claim and stance; backlog matches count too
+    (they are real evidence), digest-level ones ("possibly related") do not."""
     rows = await session.execute(
-        select(MatchRow.claim_id, MatchRow.stance, func.count()).group_by(
-            MatchRow.claim_id, MatchRow.stance
-        )
+        select(MatchRow.claim_id, MatchRow.stance, func.count())
+        .where(MatchRow.level == "alert")
+        .group_by(MatchRow.claim_id, MatchRow.stance)
     )
     counts: dict[str, dict[str, int]] = {}
     for claim_id, stance, n in rows:

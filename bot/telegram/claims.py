@@ -21,8 +21,7 @@ LATEST = 5
 
 
 def tally_line(tally: Tally | None) -> str:
-    tally = tally or Tally()
-    return f"{tally.supports} supporting, {tally.contradicts} contradicting"
+    return (tally or Tally()).words()
 
 
 def render_claim_list(claims: Sequence[Claim], tallies: Mapping[str, Tally]) -> str:
