@@ -35,7 +35,9 @@ def labeled() -> list:  # type: ignore[type-arg]
 
 
 def test_the_split_depends_on_the_id_alone_and_keeps_its_proportions(labeled: list) -> None:  # type: ignore[type-arg]
-    assert split_of("wa-0001") == split_of("wa-0001")
+    # The rule is a contract: an item never changes split, so these stay as they are.
+    pinned = {"wa-0001": "dev", "wz-0100": "train", "rl-0042": "train", "dev-001": "test"}
+    assert {item_id: split_of(item_id) for item_id in pinned} == pinned
     shares = Counter(split_of(i.id) for i in labeled)
     total = sum(shares.values())
     assert abs(shares["train"] / total - 0.6) < 0.04
@@ -70,9 +72,18 @@ def test_what_the_matcher_never_reads_of_a_claim_does_not_ask_for_a_new_model() 
 
 def test_a_broken_labeled_line_stops_training_with_its_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
-    path.write_text('{"id": "a", "title": "ok", "labels": []}\n{"id": "b", "labels": [\n', "utf-8")
-    with pytest.raises(ConfigFileError, match=r"bad.jsonl:2: not a labeled item"):
+    path.write_text(
+        '{"id": "a", "title": "ok", "labels": []}\n{"id": "b", "labels": [\n'
+        '{"id": "c", "title": "t", "labels": 5}\n{"id": "d", "labels": []}\n',
+        "utf-8",
+    )
+    with pytest.raises(ConfigFileError) as raised:
         load_labeled([path])
+    assert str(raised.value).splitlines() == [
+        f"{path}:2: not valid JSON",
+        f"{path}:3: 'labels' must be a list of {{claim, stance}}",
+        f"{path}:4: an item needs at least a text 'title'",
+    ]
 
 
 @pytest.mark.slow
@@ -157,6 +168,17 @@ def test_a_damaged_vector_cache_costs_time_not_the_bot(
     assert embedder.calls == ["a claim"]
     assert "unreadable" in caplog.text
     assert VectorStore(path).vectors  # rewritten whole
+
+
+def test_an_unwritable_vector_cache_costs_time_not_the_matcher(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with caplog.at_level(logging.WARNING):
+        vectors = VectorStore(blocker / "cache" / "vectors.npz").encode(CountingEmbedder(), ["a"])
+    assert vectors.shape == (1, DIMENSIONS)
+    assert "not saved" in caplog.text
 
 
 def test_eval_needs_a_file_or_a_split(capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,14 +9,13 @@ import argparse
 import asyncio
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.claims_file import load_claims_file
 from bot.config import Settings
 from bot.domain import Match
-from bot.match.dataset import LabeledItem, labeled_files, load_labeled, parse_labeled_line, select
+from bot.match.dataset import LabeledItem, labeled_files, load_labeled, parse_lines, select
 from bot.match.evaluate import evaluate, format_report
 from bot.match.loco import format_left_out, leave_one_claim_out
 from bot.match.service import Matcher, load_matcher
@@ -71,21 +70,11 @@ def read_items(path: Path) -> tuple[list[LabeledItem], list[str]]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as err:
         return [], [f"{path}: cannot read the file ({err.__class__.__name__})"]
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            problems.append(f"{path}:{number}: not valid JSON, skipped")
-            continue
-        labeled = parse_labeled_line(record)
-        if labeled is None:
-            problems.append(f"{path}:{number}: an item needs at least a text 'title', skipped")
-            continue
-        if labeled.id == "None":
-            labeled = replace(labeled, id=str(number))
-        items.append(labeled)
+    for number, parsed in parse_lines(lines):
+        if isinstance(parsed, str):
+            problems.append(f"{path}:{number}: {parsed}, skipped")
+        else:
+            items.append(parsed)
     return items, problems
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, cast, get_args
@@ -34,18 +34,22 @@ def split_of(item_id: str) -> Split:
     return "train" if bucket < 6 else "dev" if bucket < 8 else "test"
 
 
-def parse_labeled_line(record: object) -> LabeledItem | None:
-    """One labeled item from a decoded JSON line; None when it has no text title."""
+def parse_labeled_line(record: object, *, fallback_id: str) -> LabeledItem | str:
+    """One labeled item from a decoded JSON line, or the sentence saying why it is not one."""
     if not isinstance(record, dict) or not isinstance(record.get("title"), str):
-        return None
+        return "an item needs at least a text 'title'"
+    raw_labels = record.get("labels") or []
+    if not isinstance(raw_labels, list):
+        return "'labels' must be a list of {claim, stance}"
     labels: dict[str, Stance] = {}
-    for label in record.get("labels") or []:
+    for label in raw_labels:
         if isinstance(label, dict) and label.get("stance") in get_args(Stance):
             labels[str(label.get("claim"))] = cast(Stance, label["stance"])
     summary = record.get("summary")
     lang = record.get("lang")
+    item_id = record.get("id")
     return LabeledItem(
-        id=str(record.get("id")),
+        id=str(item_id) if item_id is not None else fallback_id,
         item=ItemText(
             record["title"],
             summary if isinstance(summary, str) else "",
@@ -53,6 +57,19 @@ def parse_labeled_line(record: object) -> LabeledItem | None:
         ),
         labels=labels,
     )
+
+
+def parse_lines(lines: Iterable[str]) -> Iterator[tuple[int, LabeledItem | str]]:
+    """Each non-blank line's item, or why it is not one; its line number is its fallback id."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            yield number, "not valid JSON"
+            continue
+        yield number, parse_labeled_line(record, fallback_id=str(number))
 
 
 def labeled_files(directory: Path = LABELED_DIR) -> list[Path]:
@@ -65,17 +82,11 @@ def load_labeled(paths: Iterable[Path]) -> list[LabeledItem]:
     items = []
     for path in paths:
         problems: list[tuple[int | None, str]] = []
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                item = parse_labeled_line(json.loads(line))
-            except json.JSONDecodeError:
-                item = None
-            if item is None:
-                problems.append((number, "not a labeled item (JSON with a text 'title')"))
+        for number, parsed in parse_lines(path.read_text(encoding="utf-8").splitlines()):
+            if isinstance(parsed, str):
+                problems.append((number, parsed))
             else:
-                items.append(item)
+                items.append(parsed)
         if problems:
             raise ConfigFileError(str(path), problems[:20])
     return items

@@ -116,7 +116,7 @@ def relevance_design(
     ids = [c.id for c in space.claims]
     rows, relevant, groups, folds, unlabeled = [], [], [], [], []
     for n, labeled, surface, reading in read:
-        signals = relevance_signals(space, surface, reading if profile == "hybrid" else None)
+        signals = relevance_signals(surface, reading if profile == "hybrid" else None)
         block = np.stack([signals[f] for f in features], axis=1) if features else None
         if block is not None:
             rows.append(np.where(surface.vetoed[:, None], 0.0, block))

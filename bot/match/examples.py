@@ -78,10 +78,10 @@ class ExampleIndex:
             if len(rows := np.flatnonzero(self.owner_claim == c))
         ]
 
-    def similarities(self, text: str) -> Floats:
-        """Cosine of the item with every example."""
+    def similarities(self, words: Counter[str]) -> Floats:
+        """Cosine of the item (its terms, counted) with every example."""
         sims = np.zeros(len(self.owner_claim))
-        for word, weight in _weights(Counter(terms(text)), self.idf).items():
+        for word, weight in _weights(words, self.idf).items():
             if word not in self.postings:
                 continue
             ids, weights = self.postings[word]

@@ -6,6 +6,7 @@ claims, and the learned model (bot/match/model.py) turns the named signals into 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ import numpy.typing as npt
 
 from bot.domain import Claim
 from bot.match.embed import DIMENSIONS, Embedder, Vectors
-from bot.match.examples import ExampleIndex
+from bot.match.examples import VOTERS, ExampleIndex
 from bot.match.language import is_english
 from bot.match.lexical import LexicalIndex
 from bot.match.lexicons import GENERIC_CUES
@@ -22,7 +23,6 @@ from bot.match.tokens import KeywordIndex, KeywordView, split_sentences, terms
 from bot.match.vectors import VectorStore
 
 MAX_SENTENCES = 6
-VOTERS = 7  # nearest examples that vote on the stance
 VOTE_TEMPERATURE = 0.05
 Floats = npt.NDArray[np.float64]
 Flags = npt.NDArray[np.bool_]
@@ -62,7 +62,7 @@ class Surface:
     generic: dict[str, float]  # claim-independent stance words: negation, decline, growth
     vetoed: Flags
     shared: dict[int, list[str]]
-    example_similarities: Floats  # the item's word cosine with every labeled example
+    present: frozenset[str]  # the claims' keywords (and the stance lexicon's) the item mentions
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,6 @@ class Reading:
     """The model's view of one item: similarities per claim and, per hypothesis, the best unit."""
 
     units: list[str]
-    vector: Vectors  # the item as a whole: the normalized mean of its units
     signals: dict[str, Floats]  # sem_best, sem_claim, sem_support, sem_contradict, sem_item
     per_hypothesis: Floats
     unit_of_hypothesis: npt.NDArray[np.int64]
@@ -111,19 +110,15 @@ class ClaimSpace:
                         kinds.append(EXAMPLE_KINDS[stance])
         self.hypotheses = texts
         self._masks: dict[tuple[int, ...], Flags] = {}
-        kinds_array = np.asarray(kinds, dtype=np.int64)
-        self.example_blocks = [
-            (c, rows, kinds_array[rows] - EXAMPLE_SUPPORT)
-            for c in range(len(self.claims))
-            if len(rows := np.flatnonzero(
-                (kinds_array >= EXAMPLE_SUPPORT)
-                & (np.arange(len(texts)) >= starts[c])
-                & (np.arange(len(texts)) < (starts[c + 1] if c + 1 < len(starts) else len(texts)))
-            ))
-        ]  # fmt: skip
         self.kinds = np.asarray(kinds, dtype=np.int64)
         self.starts = np.asarray(starts, dtype=np.int64)
         self.ends = np.asarray([*starts[1:], len(texts)], dtype=np.int64)
+        # Per claim with examples read by the model: their rows, and their stances (0, 1, 2).
+        self.example_blocks = []
+        for c, (start, end) in enumerate(zip(starts, self.ends.tolist(), strict=True)):
+            rows = start + np.flatnonzero(self.kinds[start:end] >= EXAMPLE_SUPPORT)
+            if len(rows):
+                self.example_blocks.append((c, rows, self.kinds[rows] - EXAMPLE_SUPPORT))
         self.has_groups = np.asarray([bool(c.keywords_all) for c in self.claims])
         self.has_hypotheses = np.asarray([bool(c.supports or c.contradicts) for c in self.claims])
         self.has_examples = self.examples.has_examples
@@ -161,10 +156,11 @@ class ClaimSpace:
             for side, cues in ((0, claim.cues_support), (1, claim.cues_contradict)):
                 for word in set(cues):
                     self.cue_keywords.setdefault(word, []).append((c, side))
-        lexicon = (w for words in GENERIC_CUES.values() for w in words)
+        self.lexicon = {name: frozenset(words) for name, words in GENERIC_CUES.items()}
         self.keyword_index = KeywordIndex(
-            [*self.group_keywords, *self.none_keywords, *self.cue_keywords, *lexicon]
-        )
+            [*self.group_keywords, *self.none_keywords, *self.cue_keywords,
+             *(w for words in self.lexicon.values() for w in words)]
+        )  # fmt: skip
 
     def _index_claim_words(self) -> None:
         """The words of each claim's own text and aliases: what a claim without keyword groups
@@ -197,7 +193,8 @@ class ClaimSpace:
         for word in present & self.cue_keywords.keys():
             for c, side in self.cue_keywords[word]:
                 cues[side, c] += 1
-        item_terms = set(terms(item.text))
+        item_words = Counter(terms(item.text))
+        item_terms = set(item_words)
         overlap = np.zeros(n)
         for word in item_terms:
             for c in self.word_claims.get(word, ()):
@@ -215,11 +212,10 @@ class ClaimSpace:
             "cues_support": cues[0],
             "cues_contradict": cues[1],
         }
-        example_similarities = self.examples.similarities(item.text)
-        signals.update(self.examples.signals(example_similarities))
-        generic = {name: float(len(present & set(words))) for name, words in GENERIC_CUES.items()}
+        signals.update(self.examples.signals(self.examples.similarities(item_words)))
+        generic = {name: float(len(present & words)) for name, words in self.lexicon.items()}
         generic["question"] = float("?" in item.title or "？" in item.title)
-        return Surface(english, view, signals, generic, vetoed, shared, example_similarities)
+        return Surface(english, view, signals, generic, vetoed, shared, frozenset(present))
 
     def read(self, items: Sequence[ItemText]) -> list[Reading | None]:
         """The model's reading of each item (None when there is no model)."""
@@ -253,7 +249,7 @@ class ClaimSpace:
                 [signals["ex_support"], signals["ex_contradict"], signals["ex_related"]]
             )
             signals.update(self._votes(per_hypothesis, "ex"))
-            result.append(Reading(group, vector, signals, per_hypothesis, sims.argmax(axis=0)))
+            result.append(Reading(group, signals, per_hypothesis, sims.argmax(axis=0)))
         return result
 
     def _votes(self, per_hypothesis: Floats, prefix: str) -> dict[str, Floats]:

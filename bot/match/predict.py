@@ -16,9 +16,7 @@ from bot.match.features import ClaimSpace, Floats, ItemText, Reading, Surface
 from bot.match.model import Profile, sigmoid
 
 
-def relevance_signals(
-    space: ClaimSpace, surface: Surface, reading: Reading | None
-) -> dict[str, Floats]:
+def relevance_signals(surface: Surface, reading: Reading | None) -> dict[str, Floats]:
     """Every relevance signal of the item, one value per claim."""
     signals = dict(surface.signals)
     if reading is not None:
@@ -99,7 +97,7 @@ class Scorer:
             self.prefilter = np.where(self.kinds == kind, levels.prefilter, self.prefilter)
 
     def relevance(self, surface: Surface, reading: Reading | None) -> Scored:
-        signals = relevance_signals(self.space, surface, reading)
+        signals = relevance_signals(surface, reading)
         scores = np.zeros(len(self.space.claims))
         for kind, model in self.profile.relevance.items():
             mask = self.kinds == kind

@@ -117,7 +117,7 @@ class Matcher:
     def _keywords_found(self, c: int, surface: Surface) -> tuple[str, ...]:
         """For items the model cannot read, the claim's keywords they mention are the evidence."""
         claim = self.claims[c]
-        found = (k for group in claim.keywords_all for k in surface.view.found(group))
+        found = (k for group in claim.keywords_all for k in group if k in surface.present)
         return tuple(dict.fromkeys(found))
 
 

@@ -78,29 +78,20 @@ class VectorStore:
     def _save(self) -> None:
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         keys = np.asarray(list(self.vectors), dtype="<U32")
-        values = (
-            np.stack(list(self.vectors.values())) if self.vectors else np.zeros((0, DIMENSIONS))
-        )
-        # Written beside the file and renamed: a crash mid-write leaves the old cache whole.
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".npz")
+        values = np.zeros((0, DIMENSIONS))
+        if self.vectors:
+            values = np.stack(list(self.vectors.values()))
+        temporary: str | None = None
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Written beside the file and renamed: a crash mid-write leaves the old cache whole.
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".npz")
             with os.fdopen(handle, "wb") as out:
                 np.savez(out, keys=keys, vectors=values.astype(np.float32))
             os.replace(temporary, self.path)
         except OSError as err:
+            # An unwritable cache costs the next start time, never this one its matcher.
             log.warning("claim vector cache %s not saved: %s", self.path, err)
-            Path(temporary).unlink(missing_ok=True)
-
-
-class StoredEmbedder:
-    """An Embedder whose vectors come from a VectorStore first: what ClaimSpace uses for claims.
-    Items are embedded by the plain model (their sentences are new every time)."""
-
-    def __init__(self, embedder: Embedder, store: VectorStore) -> None:
-        self.embedder = embedder
-        self.store = store
-
-    def encode(self, texts: Sequence[str]) -> Vectors:
-        return self.store.encode(self.embedder, texts)
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
